@@ -2,15 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionInvoker } from '../core/invoker';
 import type { Logger } from '../core/logger';
 import type { FunctionRegistry } from '../core/registry';
-import {
-  ActionType,
-  actionSignature,
-  encodeActionInput,
-  flattenActions,
-  retryDelayMs,
-  takesTaskId,
-  type OrchestratorAction,
-} from './actions';
+import { planEpisode } from './episodePlan';
 import {
   EventType,
   OrchestrationStatusCode,
@@ -27,7 +19,17 @@ import {
   parseOrchestratorResult,
   type OrchestratorOutcome,
 } from './payload';
-import type { DurableStore, InstanceRow, MessageRow, NewMessage, RetryRow, RuntimeStatus, WorkItemRow } from './store';
+import {
+  continuedRow,
+  newExecutionId,
+  isTerminal,
+  newInstanceRow,
+  nowIso,
+  parentNotification,
+  playedHistory,
+  startMessage,
+} from './records';
+import type { DurableStore, InstanceRow, MessageRow, RetryRow, WorkItemRow } from './store';
 import { WorkQueue } from './workQueue';
 
 export interface EngineOptions {
@@ -53,40 +55,7 @@ interface CachedInstance {
 export type StartResult = { ok: true; instance: InstanceRow } | { ok: false; reason: 'conflict'; instance: InstanceRow };
 export type SignalResult = 'accepted' | 'notFound' | 'gone';
 
-const terminal: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated']);
-
-export function isTerminal(status: RuntimeStatus): boolean {
-  return terminal.has(status);
-}
-
-/**
- * The SDK never reads scheduling events (TaskScheduled, TimerCreated, SubOrchestrationInstanceCreated) nor
- * OrchestratorCompleted: it matches completions by id. Leaving them out of the replay payload halves what a large
- * fan-out replays, without changing what the orchestrator sees. The store keeps the full history.
- */
-const unreadBySdk: ReadonlySet<EventType> = new Set([
-  EventType.TaskScheduled,
-  EventType.TimerCreated,
-  EventType.SubOrchestrationInstanceCreated,
-  EventType.OrchestratorCompleted,
-]);
-
-function playedHistory(events: HistoryEvent[]): string[] {
-  const out: string[] = [];
-  for (const e of events) if (!unreadBySdk.has(e.EventType)) out.push(JSON.stringify({ ...e, IsPlayed: true }));
-  return out;
-}
-
-function nowIso(): string {
-  return new Date().toISOString();
-}
-
-function newExecutionId(): string {
-  return randomUUID().replace(/-/g, '');
-}
-
-class NonDeterminismError extends Error {}
-class UnsupportedActionError extends Error {}
+export { isTerminal };
 
 /**
  * Schedules and records orchestrations; the durable-functions SDK's own replay engine runs them.
@@ -158,9 +127,9 @@ export class DurableEngine {
       // As on Azure: an id may be reused once its previous run is over, never while it runs.
       if (existing && !isTerminal(existing.runtimeStatus)) return { ok: false, reason: 'conflict', instance: existing };
       if (existing) store.deleteInstance(id);
-      const row = this.#newInstanceRow(id, name, version ?? null, inputJson, null);
+      const row = newInstanceRow(id, name, version ?? null, inputJson, null);
       store.saveInstance(row);
-      store.addMessage(this.#startMessage(row));
+      store.addMessage(startMessage(row));
       return { ok: true, instance: row };
     });
     if (result.ok) {
@@ -530,328 +499,51 @@ export class DurableEngine {
 
   #commitEpisode(c: CachedInstance, consumed: number[], newEvents: HistoryEvent[], outcome: OrchestratorOutcome): void {
     const store = this.#o.store;
-    const row = { ...c.row, actions: [...c.row.actions] };
-    const scheduled: HistoryEvent[] = [];
-    const messages: NewMessage[] = [];
-    const workItems: Array<{ taskId: number; name: string; input: string }> = [];
-    const retries = new Map(c.retries);
-    const retryWrites: RetryRow[] = [];
-    const retryDeletes: RetryRow[] = [];
-    const timerCancels: number[] = [];
-    const children: InstanceRow[] = [];
-    const now = nowIso();
-    let failure: { message: string; details?: FailureDetails } | undefined;
-    let continueAs: OrchestratorAction | undefined;
-
-    if (outcome.error !== undefined) {
-      failure = {
-        message: `Orchestrator function '${row.name}' failed: ${outcome.error}`,
-        details: {
-          ErrorType: outcome.state.failureDetails?.ErrorType ?? 'OrchestratorFailure',
-          ErrorMessage: outcome.state.failureDetails?.ErrorMessage ?? outcome.error,
-          StackTrace: outcome.state.failureDetails?.StackTrace ?? null,
-        },
-      };
-    } else {
-      try {
-        const flat = flattenActions(outcome.state);
-        this.#checkDeterminism(row, flat);
-        for (let i = row.actions.length; i < flat.length; i++) {
-          const a = flat[i]!;
-          const id = takesTaskId(a.actionType) ? row.nextEventId++ : -1;
-          row.actions.push({ sig: actionSignature(a), id });
-          this.#scheduleAction(row, a, id, now, { scheduled, messages, workItems, retries, retryWrites, children });
-          if (a.actionType === ActionType.ContinueAsNew) continueAs = a;
-        }
-        // A cancelled timer (the loser of Task.any) is dropped so it neither fires nor keeps the instance busy.
-        flat.forEach((a, i) => {
-          const rec = row.actions[i]!;
-          if (a.actionType === ActionType.CreateTimer && a.isCanceled && rec.id >= 0 && !rec.sig.endsWith('!')) {
-            rec.sig += '!';
-            timerCancels.push(rec.id);
-          }
-        });
-        this.#advanceRetries(row, newEvents, now, {
-          scheduled,
-          messages,
-          workItems,
-          retries,
-          retryWrites,
-          retryDeletes,
-          children,
-        });
-      } catch (err) {
-        if (!(err instanceof NonDeterminismError || err instanceof UnsupportedActionError)) throw err;
-        failure = { message: err.message, details: { ErrorType: err.constructor.name, ErrorMessage: err.message } };
-      }
-    }
-
-    const state = outcome.state;
-    if (state.customStatus !== undefined) row.customStatus = JSON.stringify(state.customStatus);
-    row.lastUpdatedTime = now;
-    const closing: HistoryEvent[] = [historyEvent(EventType.OrchestratorCompleted, now)];
-    let finished = false;
-    if (failure) {
-      row.runtimeStatus = 'Failed';
-      row.output = JSON.stringify(failure.message);
-      closing.push(
-        historyEvent(EventType.ExecutionCompleted, now, {
-          OrchestrationStatus: OrchestrationStatusCode.Failed,
-          Result: row.output,
-          FailureDetails: failure.details ?? null,
-        }),
-      );
-      finished = true;
-    } else if (state.isDone && continueAs) {
-      row.runtimeStatus = 'ContinuedAsNew';
-    } else if (state.isDone) {
-      row.runtimeStatus = 'Completed';
-      row.output = state.output === undefined ? 'null' : JSON.stringify(state.output);
-      closing.push(
-        historyEvent(EventType.ExecutionCompleted, now, {
-          OrchestrationStatus: OrchestrationStatusCode.Completed,
-          Result: row.output,
-        }),
-      );
-      finished = true;
-    } else {
-      row.runtimeStatus = 'Running';
-    }
-
-    const appended = [...newEvents, ...scheduled, ...closing];
+    const plan = planEpisode({ row: c.row, retries: c.retries, newEvents, outcome, now: nowIso() });
+    const row = plan.row;
     const queued: WorkItemRow[] = [];
     const wake = store.transaction((): string[] => {
       consumed.forEach((id) => store.deleteMessage(id));
-      if (continueAs) {
+      if (plan.continueWith !== undefined) {
         // A fresh execution: history, counters and pending timers of this one are gone (bounded history).
         store.clearHistory(row.instanceId);
-        const next = this.#newExecutionRow(row, encodeActionInput(continueAs));
+        const next = continuedRow(row, plan.continueWith);
         store.saveInstance(next);
-        store.addMessage(this.#startMessage(next));
+        store.addMessage(startMessage(next));
         return [row.instanceId];
       }
-      c.historySeq = store.appendHistory(row.instanceId, row.executionId, c.historySeq, appended);
+      c.historySeq = store.appendHistory(row.instanceId, row.executionId, c.historySeq, plan.appended);
       store.saveInstance(row);
-      if (finished) return this.#notifyParent(row, !failure, row.output ?? 'null', failure?.details);
+      if (plan.finished) {
+        return this.#notifyParent(row, plan.finished.succeeded, row.output ?? 'null', plan.finished.details);
+      }
       const ids: string[] = [];
-      for (const m of messages) store.addMessage(m);
-      for (const w of workItems) {
+      for (const m of plan.messages) store.addMessage(m);
+      for (const w of plan.workItems) {
         const id = store.addWorkItem(row.instanceId, row.executionId, w.taskId, w.name, w.input);
         queued.push({ id, instanceId: row.instanceId, executionId: row.executionId, ...w });
       }
-      for (const r of retryWrites) store.saveRetry(r);
-      for (const r of retryDeletes) store.deleteRetry(r);
-      for (const id of timerCancels) store.deleteTimerMessage(row.instanceId, row.executionId, id);
-      for (const child of children) ids.push(...this.#writeChild(child));
+      for (const r of plan.retryWrites) store.saveRetry(r);
+      for (const r of plan.retryDeletes) store.deleteRetry(r);
+      for (const id of plan.timerCancels) store.deleteTimerMessage(row.instanceId, row.executionId, id);
+      for (const child of plan.children) ids.push(...this.#writeChild(child));
       return ids;
     });
 
-    if (continueAs || finished) {
+    if (plan.continueWith !== undefined || plan.finished) {
       this.#cache.delete(row.instanceId);
       this.#episodeMs.delete(row.instanceId);
     } else {
       c.row = row;
-      c.retries = retries;
-      c.played.push(...playedHistory(appended));
+      c.retries = plan.retries;
+      c.played.push(...playedHistory(plan.appended));
+      for (const m of plan.messages) {
+        if (m.visibleAt > Date.now()) this.#scheduleWake(m.visibleAt);
+        else wake.push(m.instanceId);
+      }
     }
     for (const w of queued) this.#queueActivity(w);
-    for (const m of messages) {
-      if (m.visibleAt > Date.now()) this.#scheduleWake(m.visibleAt);
-      else wake.push(m.instanceId);
-    }
     wake.forEach((id) => this.#markDirty(id));
-  }
-
-  #checkDeterminism(row: InstanceRow, flat: OrchestratorAction[]): void {
-    const recorded = row.actions;
-    const n = Math.min(recorded.length, flat.length);
-    for (let i = 0; i < n; i++) {
-      const sig = actionSignature(flat[i]!);
-      const was = recorded[i]!.sig.replace(/!$/, '');
-      if (sig !== was) {
-        throw new NonDeterminismError(
-          `Non-deterministic workflow detected: action #${i} was ${was} when the history was recorded, but the ` +
-            `orchestrator '${row.name}' now emits ${sig}. Orchestrator code must replay the same actions in the ` +
-            `same order.`,
-        );
-      }
-    }
-    if (flat.length < recorded.length) {
-      throw new NonDeterminismError(
-        `Non-deterministic workflow detected: the history records ${recorded.length} actions but the orchestrator ` +
-          `'${row.name}' now emits only ${flat.length}.`,
-      );
-    }
-  }
-
-  #scheduleAction(
-    row: InstanceRow,
-    a: OrchestratorAction,
-    id: number,
-    now: string,
-    out: {
-      scheduled: HistoryEvent[];
-      messages: NewMessage[];
-      workItems: Array<{ taskId: number; name: string; input: string }>;
-      retries: Map<number, RetryRow>;
-      retryWrites: RetryRow[];
-      children: InstanceRow[];
-    },
-  ): void {
-    switch (a.actionType) {
-      case ActionType.CallActivity:
-      case ActionType.CallActivityWithRetry: {
-        const input = encodeActionInput(a);
-        out.scheduled.push(
-          historyEvent(EventType.TaskScheduled, now, { EventId: id, Name: a.functionName, Input: input }),
-        );
-        out.workItems.push({ taskId: id, name: a.functionName ?? '', input });
-        if (a.actionType === ActionType.CallActivityWithRetry && a.retryOptions) {
-          this.#trackRetry(row, out, { originId: id, kind: 'activity', name: a.functionName ?? '', input, sub: null, a });
-        }
-        return;
-      }
-      case ActionType.CallSubOrchestrator:
-      case ActionType.CallSubOrchestratorWithRetry: {
-        const childId = a.instanceId || `${row.instanceId}:${id}`;
-        const input = JSON.stringify(a.input ?? null);
-        out.scheduled.push(
-          historyEvent(EventType.SubOrchestrationInstanceCreated, now, {
-            EventId: id,
-            Name: a.functionName,
-            InstanceId: childId,
-            Input: input,
-          }),
-        );
-        out.children.push(this.#childRow(row, id, childId, a.functionName ?? '', a.version ?? null, input));
-        if (a.actionType === ActionType.CallSubOrchestratorWithRetry && a.retryOptions) {
-          this.#trackRetry(row, out, {
-            originId: id,
-            kind: 'subOrchestration',
-            name: a.functionName ?? '',
-            input,
-            sub: childId,
-            a,
-          });
-        }
-        return;
-      }
-      case ActionType.CreateTimer: {
-        const fireAt = a.fireAt ?? now;
-        out.scheduled.push(historyEvent(EventType.TimerCreated, now, { EventId: id, FireAt: fireAt }));
-        if (!a.isCanceled) out.messages.push(this.#timerMessage(row, id, fireAt));
-        return;
-      }
-      case ActionType.WaitForExternalEvent:
-      case ActionType.ContinueAsNew:
-        return;
-      default:
-        throw new UnsupportedActionError(
-          `devhost does not support the orchestrator action ${ActionType[a.actionType] ?? a.actionType} ` +
-            `(durable entities and callHttp are not implemented).`,
-        );
-    }
-  }
-
-  #trackRetry(
-    row: InstanceRow,
-    out: { retries: Map<number, RetryRow>; retryWrites: RetryRow[] },
-    t: { originId: number; kind: RetryRow['kind']; name: string; input: string; sub: string | null; a: OrchestratorAction },
-  ): void {
-    const r: RetryRow = {
-      instanceId: row.instanceId,
-      executionId: row.executionId,
-      originId: t.originId,
-      kind: t.kind,
-      name: t.name,
-      input: t.input,
-      subInstanceId: t.sub,
-      options: t.a.retryOptions!,
-      attemptsMade: 1,
-      currentTaskId: t.originId,
-      timerId: -1,
-    };
-    out.retries.set(r.originId, r);
-    out.retryWrites.push(r);
-  }
-
-  /**
-   * Mirrors the SDK's RetryableTask: a failed attempt is followed by a retry timer (even after the last attempt),
-   * and when that timer fires the next attempt is scheduled if attempts remain. Ids are taken after the episode's
-   * new actions because the triggering event is always the last one delivered.
-   */
-  #advanceRetries(
-    row: InstanceRow,
-    newEvents: HistoryEvent[],
-    now: string,
-    out: {
-      scheduled: HistoryEvent[];
-      messages: NewMessage[];
-      workItems: Array<{ taskId: number; name: string; input: string }>;
-      retries: Map<number, RetryRow>;
-      retryWrites: RetryRow[];
-      retryDeletes: RetryRow[];
-      children: InstanceRow[];
-    },
-  ): void {
-    if (out.retries.size === 0) return;
-    for (const e of newEvents) {
-      const id = completedTaskId(e);
-      if (id === undefined) continue;
-      for (const r of [...out.retries.values()]) {
-        const succeeded =
-          (e.EventType === EventType.TaskCompleted || e.EventType === EventType.SubOrchestrationInstanceCompleted) &&
-          r.currentTaskId === id;
-        if (succeeded) {
-          out.retries.delete(r.originId);
-          out.retryDeletes.push(r);
-        } else if (isFailure(e) && r.currentTaskId === id) {
-          const timerId = row.nextEventId++;
-          const last = r.attemptsMade >= r.options.maxNumberOfAttempts;
-          const fireAt = new Date(Date.now() + (last ? 0 : retryDelayMs(r.options, r.attemptsMade))).toISOString();
-          out.scheduled.push(historyEvent(EventType.TimerCreated, now, { EventId: timerId, FireAt: fireAt }));
-          out.messages.push(this.#timerMessage(row, timerId, fireAt));
-          const next = { ...r, currentTaskId: -1, timerId };
-          out.retries.set(r.originId, next);
-          out.retryWrites.push(next);
-        } else if (e.EventType === EventType.TimerFired && r.timerId === id) {
-          if (r.attemptsMade >= r.options.maxNumberOfAttempts) {
-            out.retries.delete(r.originId);
-            out.retryDeletes.push(r);
-            continue;
-          }
-          const attemptId = row.nextEventId++;
-          if (r.kind === 'activity') {
-            out.scheduled.push(
-              historyEvent(EventType.TaskScheduled, now, { EventId: attemptId, Name: r.name, Input: r.input }),
-            );
-            out.workItems.push({ taskId: attemptId, name: r.name, input: r.input });
-          } else {
-            const childId = r.subInstanceId ?? `${row.instanceId}:${attemptId}`;
-            out.scheduled.push(
-              historyEvent(EventType.SubOrchestrationInstanceCreated, now, {
-                EventId: attemptId,
-                Name: r.name,
-                InstanceId: childId,
-                Input: r.input,
-              }),
-            );
-            out.children.push(this.#childRow(row, attemptId, childId, r.name, null, r.input));
-          }
-          const next = { ...r, attemptsMade: r.attemptsMade + 1, currentTaskId: attemptId, timerId: -1 };
-          out.retries.set(r.originId, next);
-          out.retryWrites.push(next);
-        }
-      }
-    }
-  }
-
-  #childRow(parent: InstanceRow, taskId: number, childId: string, name: string, version: string | null, input: string) {
-    return this.#newInstanceRow(childId, name, version, input, {
-      instanceId: parent.instanceId,
-      executionId: parent.executionId,
-      taskId,
-    });
   }
 
   /**
@@ -862,113 +554,25 @@ export class DurableEngine {
     const store = this.#o.store;
     const existing = store.getInstance(child.instanceId);
     if (existing && !isTerminal(existing.runtimeStatus)) {
-      return this.#notifyParent(child, false, JSON.stringify(`An instance with id '${child.instanceId}' is already running.`), {
+      const reason = `An orchestration with instance id '${child.instanceId}' already exists and is running.`;
+      return this.#notifyParent(child, false, JSON.stringify(reason), {
         ErrorType: 'InvalidOperationException',
-        ErrorMessage: `An orchestration with instance id '${child.instanceId}' already exists and is running.`,
+        ErrorMessage: reason,
       });
     }
     if (existing) store.deleteInstance(child.instanceId);
     store.saveInstance(child);
-    store.addMessage(this.#startMessage(child));
+    store.addMessage(startMessage(child));
     this.#cache.delete(child.instanceId);
     return [child.instanceId];
   }
 
-  /** Writes the sub-orchestration's outcome to its parent; returns the instances to wake after the commit. */
+  /** Writes a sub-orchestration's outcome to its parent; returns the instances to wake after the commit. */
   #notifyParent(row: InstanceRow, succeeded: boolean, resultJson: string, details?: FailureDetails): string[] {
-    if (!row.parentInstanceId || row.parentExecutionId === null || row.parentTaskId === null) return [];
-    const event = succeeded
-      ? historyEvent(EventType.SubOrchestrationInstanceCompleted, nowIso(), {
-          TaskScheduledId: row.parentTaskId,
-          Result: resultJson,
-        })
-      : historyEvent(EventType.SubOrchestrationInstanceFailed, nowIso(), {
-          TaskScheduledId: row.parentTaskId,
-          Reason: `Sub-orchestration '${row.name}' (${row.instanceId}) failed`,
-          Details: resultJson,
-          FailureDetails: details ?? { ErrorType: 'OrchestrationFailure', ErrorMessage: resultJson },
-        });
-    this.#o.store.addMessage({
-      instanceId: row.parentInstanceId,
-      executionId: row.parentExecutionId,
-      visibleAt: 0,
-      kind: 'completion',
-      event,
-    });
-    return [row.parentInstanceId];
-  }
-
-  #newInstanceRow(
-    instanceId: string,
-    name: string,
-    version: string | null,
-    inputJson: string | null,
-    parent: { instanceId: string; executionId: string; taskId: number } | null,
-  ): InstanceRow {
-    const now = nowIso();
-    return {
-      instanceId,
-      executionId: newExecutionId(),
-      name,
-      version,
-      runtimeStatus: 'Pending',
-      input: inputJson,
-      output: null,
-      customStatus: null,
-      createdTime: now,
-      lastUpdatedTime: now,
-      parentInstanceId: parent?.instanceId ?? null,
-      parentExecutionId: parent?.executionId ?? null,
-      parentTaskId: parent?.taskId ?? null,
-      nextEventId: 0,
-      actions: [],
-    };
-  }
-
-  #newExecutionRow(row: InstanceRow, inputJson: string): InstanceRow {
-    return {
-      ...row,
-      executionId: newExecutionId(),
-      runtimeStatus: 'ContinuedAsNew',
-      input: inputJson,
-      output: null,
-      nextEventId: 0,
-      actions: [],
-      lastUpdatedTime: nowIso(),
-    };
-  }
-
-  #startMessage(row: InstanceRow): NewMessage {
-    return {
-      instanceId: row.instanceId,
-      executionId: row.executionId,
-      visibleAt: 0,
-      kind: 'start',
-      event: historyEvent(EventType.ExecutionStarted, nowIso(), {
-        Name: row.name,
-        Version: row.version,
-        Input: row.input,
-        OrchestrationInstance: { InstanceId: row.instanceId, ExecutionId: row.executionId },
-        ParentInstance:
-          row.parentInstanceId && row.parentExecutionId && row.parentTaskId !== null
-            ? {
-                Name: '',
-                OrchestrationInstance: { InstanceId: row.parentInstanceId, ExecutionId: row.parentExecutionId },
-                TaskScheduleId: row.parentTaskId,
-              }
-            : null,
-      }),
-    };
-  }
-
-  #timerMessage(row: InstanceRow, timerId: number, fireAt: string): NewMessage {
-    return {
-      instanceId: row.instanceId,
-      executionId: row.executionId,
-      visibleAt: Date.parse(fireAt),
-      kind: 'completion',
-      event: historyEvent(EventType.TimerFired, fireAt, { TimerId: timerId, FireAt: fireAt }),
-    };
+    const message = parentNotification(row, succeeded, resultJson, details);
+    if (!message) return [];
+    this.#o.store.addMessage(message);
+    return [message.instanceId];
   }
 }
 
