@@ -48,18 +48,23 @@ async function startHost() {
 }
 
 async function startOrchestration(host, name, input) {
-  const res = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/${name}?code=${keys.systemKeys.durabletask_extension}`, {
-    method: 'POST',
-    body: JSON.stringify(input),
-    headers: { 'content-type': 'application/json' },
-  });
+  const res = await fetch(
+    `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/${name}?code=${keys.systemKeys.durabletask_extension}`,
+    {
+      method: 'POST',
+      body: JSON.stringify(input),
+      headers: { 'content-type': 'application/json' },
+    },
+  );
   if (res.status !== 202) throw new Error(`start ${name}: ${res.status} ${await res.text()}`);
   return (await res.json()).id;
 }
 
 async function waitDone(host, id, pollMs = 10) {
   for (;;) {
-    const res = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${keys.systemKeys.durabletask_extension}`);
+    const res = await fetch(
+      `${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${keys.systemKeys.durabletask_extension}`,
+    );
     const body = await res.json();
     if (['Completed', 'Failed', 'Terminated'].includes(body.runtimeStatus)) {
       if (body.runtimeStatus !== 'Completed') throw new Error(`${id}: ${JSON.stringify(body)}`);
@@ -128,7 +133,12 @@ try {
     const out = await waitDone(host, id);
     const s = (performance.now() - t0) / 1000;
     if (out.output !== n) throw new Error('wrong event count');
-    record('External events/s', n / s, 'events/s', `${n} raiseEvent calls over HTTP (32 concurrent) until the orchestrator consumed all`);
+    record(
+      'External events/s',
+      n / s,
+      'events/s',
+      `${n} raiseEvent calls over HTTP (32 concurrent) until the orchestrator consumed all`,
+    );
   }
 } finally {
   await host.stop();

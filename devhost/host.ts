@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './core/logger';
 import { loadEntryFiles, resolveEntryFiles } from './core/appLoader';
 import type { DevhostConfig } from './config';
 import { HttpHost } from './http/server';
+import { frontDoor } from './http/frontDoor';
 import { loadOrCreateHostKeys, type HostKeys } from './http/hostKeys';
 import { adminInvokeHandler } from './http/adminInvoke';
 import { DurableBackend } from './durable/backend';
@@ -47,7 +48,9 @@ export async function startDevHost(config: DevhostConfig, options: StartOptions 
   }
 
   const state = new HostState();
-  installCoreModule(createCoreApi(state, (level, category, message) => logger.functionLog('host', '-', level, category, message)));
+  installCoreModule(
+    createCoreApi(state, (level, category, message) => logger.functionLog('host', '-', level, category, message)),
+  );
   await loadEntryFiles(resolveEntryFiles(config.appDir, config.main));
   state.acceptingRegistrations = false;
   await state.programmingModel?.getCapabilities?.({});
@@ -71,9 +74,13 @@ export async function startDevHost(config: DevhostConfig, options: StartOptions 
     maxConcurrentActivities: config.maxConcurrentActivities,
     maxConcurrentOrchestrations: config.maxConcurrentOrchestrations,
   });
+  // Plays App Service Authentication: principal headers come from users.json tokens, never from the client.
+  http.addRequestFilter(frontDoor({ dataDir: config.dataDir, logger }).filter);
   http.addRuntimeHandler(durable.managementHandler());
   http.addRuntimeHandler(eventGridWebhook({ registry: state.registry, invoker, keys, logger }));
-  http.addRuntimeHandler(adminInvokeHandler({ registry: state.registry, invoker, keys, logger }));
+  http.addRuntimeHandler(
+    adminInvokeHandler({ registry: state.registry, invoker, keys, logger, routePrefix: config.routePrefix }),
+  );
 
   const baseUrl = await http.listen(config.port);
   await durable.start(baseUrl);
@@ -94,10 +101,13 @@ export async function startDevHost(config: DevhostConfig, options: StartOptions 
     await bridge.start();
   }
 
-  printFunctionList(logger, state, http, baseUrl, keys);
-  logger.info(`devhost ready at ${baseUrl}`);
-  logger.info(`Durable management API: ${baseUrl}/runtime/webhooks/durabletask/instances?code=<durabletask_extension key>`);
+  printFunctionList(logger, state, http, baseUrl);
+  logger.info(
+    `Durable management API: ${baseUrl}/runtime/webhooks/durabletask/instances?code=<durabletask_extension key>`,
+  );
   if (azurite) logger.info(`Azurite blob connection string: ${azurite.connectionString}`);
+  // Last, so whoever waits for this line (scripts, tests) has everything above it already.
+  logger.info(`devhost ready at ${baseUrl}`);
 
   let stopped = false;
   return {
@@ -122,7 +132,7 @@ export async function startDevHost(config: DevhostConfig, options: StartOptions 
   };
 }
 
-function printFunctionList(logger: Logger, state: HostState, http: HttpHost, baseUrl: string, keys: HostKeys) {
+function printFunctionList(logger: Logger, state: HostState, http: HttpHost, baseUrl: string) {
   const lines = ['Functions:'];
   for (const fn of state.registry.all().sort((a, b) => a.name.localeCompare(b.name))) {
     const type = fn.trigger.type;
@@ -131,10 +141,11 @@ function printFunctionList(logger: Logger, state: HostState, http: HttpHost, bas
       lines.push(`        ${fn.name}: [${methods}] ${http.routeUrl(fn)}`);
     } else if (type === 'eventGridTrigger') {
       lines.push(`        ${fn.name}: eventGridTrigger ${eventGridWebhookUrl(baseUrl, fn.name)}`);
+    } else if (type === 'timerTrigger') {
+      lines.push(`        ${fn.name}: timerTrigger (${String((fn.trigger as { schedule?: string }).schedule)})`);
     } else {
       lines.push(`        ${fn.name}: ${type}`);
     }
   }
-  void keys;
   logger.info(lines.join('\n'));
 }

@@ -52,10 +52,14 @@ interface CachedInstance {
   retries: Map<number, RetryRow>;
 }
 
-export type StartResult = { ok: true; instance: InstanceRow } | { ok: false; reason: 'conflict'; instance: InstanceRow };
+export type StartResult =
+  { ok: true; instance: InstanceRow } | { ok: false; reason: 'conflict'; instance: InstanceRow };
 export type SignalResult = 'accepted' | 'notFound' | 'gone';
 
 export { isTerminal };
+
+/** How often the engine re-reads which instances have ready messages, as a safety net for wake-ups. */
+const sweepIntervalMs = 2_000;
 
 /**
  * Schedules and records orchestrations; the durable-functions SDK's own replay engine runs them.
@@ -75,6 +79,7 @@ export class DurableEngine {
   readonly #episodeMs = new Map<string, number>();
   #pumpScheduled = false;
   #pumpTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
   readonly #inEpisode = new Set<string>();
   readonly #activities: WorkQueue<WorkItemRow>;
   #orchestrationsRunning = 0;
@@ -105,6 +110,10 @@ export class DurableEngine {
     for (const w of this.#o.store.allWorkItems()) this.#queueActivity(w);
     for (const id of this.#o.store.readyInstances(Date.now())) this.#markDirty(id);
     this.#scheduleWakeFromStore();
+    // Belt and braces: every few seconds, anything the store holds as ready is scheduled again. Wake-ups are
+    // in-memory; this bounds the delay if one is ever missed, at the cost of one indexed query.
+    this.#sweepTimer = setInterval(() => this.#onWake(), sweepIntervalMs);
+    this.#sweepTimer.unref();
   }
 
   /** Stops taking new work and waits for running episodes and activities to finish. */
@@ -112,6 +121,7 @@ export class DurableEngine {
     this.#stopped = true;
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
     if (this.#pumpTimer) clearTimeout(this.#pumpTimer);
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     this.#activities.pause();
     await this.#activities.drain();
     if (this.#orchestrationsRunning > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
@@ -256,7 +266,9 @@ export class DurableEngine {
     } catch (err) {
       // A store or host error (not an orchestrator failure): drop the cache so the next attempt reloads, retry later.
       this.#cache.delete(instanceId);
-      this.#o.logger.error(`Durable episode for ${instanceId} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      this.#o.logger.error(
+        `Durable episode for ${instanceId} failed: ${err instanceof Error ? err.stack : String(err)}`,
+      );
       this.#scheduleWake(Date.now() + 1000);
     }
   }
@@ -276,6 +288,7 @@ export class DurableEngine {
   }
 
   #onWake(): void {
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
     this.#wakeTimer = undefined;
     this.#wakeAt = Infinity;
     for (const id of this.#o.store.readyInstances(Date.now())) this.#markDirty(id);
@@ -304,6 +317,21 @@ export class DurableEngine {
     const left = (this.#inflight.get(w.instanceId) ?? 1) - 1;
     if (left > 0) this.#inflight.set(w.instanceId, left);
     else this.#inflight.delete(w.instanceId);
+    this.#recordCompletion(w, completion);
+  }
+
+  /** Records an activity's outcome; a failed write is retried rather than lost (the work item stays meanwhile). */
+  #recordCompletion(w: WorkItemRow, completion: HistoryEvent): void {
+    if (this.#stopped) return;
+    try {
+      this.#writeCompletion(w, completion);
+    } catch (err) {
+      this.#o.logger.error(`Recording activity '${w.name}' of ${w.instanceId} failed, retrying: ${String(err)}`);
+      setTimeout(() => this.#recordCompletion(w, completion), 1000).unref();
+    }
+  }
+
+  #writeCompletion(w: WorkItemRow, completion: HistoryEvent): void {
     const store = this.#o.store;
     store.transaction(() => {
       store.deleteWorkItem(w.id);

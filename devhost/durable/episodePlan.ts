@@ -162,7 +162,14 @@ function checkDeterminism(row: InstanceRow, flat: OrchestratorAction[]): void {
   }
 }
 
-function childRow(parent: InstanceRow, taskId: number, childId: string, name: string, version: string | null, input: string) {
+function childRow(
+  parent: InstanceRow,
+  taskId: number,
+  childId: string,
+  name: string,
+  version: string | null,
+  input: string,
+) {
   return newInstanceRow(childId, name, version, input, {
     instanceId: parent.instanceId,
     executionId: parent.executionId,
@@ -222,7 +229,14 @@ function scheduleAction(plan: EpisodePlan, scheduled: HistoryEvent[], a: Orchest
 
 function trackRetry(
   plan: EpisodePlan,
-  t: { originId: number; kind: RetryRow['kind']; name: string; input: string; sub: string | null; a: OrchestratorAction },
+  t: {
+    originId: number;
+    kind: RetryRow['kind'];
+    name: string;
+    input: string;
+    sub: string | null;
+    a: OrchestratorAction;
+  },
 ): void {
   const r: RetryRow = {
     instanceId: plan.row.instanceId,
@@ -280,7 +294,9 @@ function advanceRetries(plan: EpisodePlan, scheduled: HistoryEvent[], newEvents:
         }
         const attemptId = row.nextEventId++;
         if (r.kind === 'activity') {
-          scheduled.push(historyEvent(EventType.TaskScheduled, now, { EventId: attemptId, Name: r.name, Input: r.input }));
+          scheduled.push(
+            historyEvent(EventType.TaskScheduled, now, { EventId: attemptId, Name: r.name, Input: r.input }),
+          );
           plan.workItems.push({ taskId: attemptId, name: r.name, input: r.input });
         } else {
           const childId = r.subInstanceId ?? `${row.instanceId}:${attemptId}`;

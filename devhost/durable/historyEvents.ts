@@ -55,7 +55,11 @@ export interface HistoryEvent {
   FailureDetails?: FailureDetails | null;
   OrchestrationStatus?: OrchestrationStatusCode;
   OrchestrationInstance?: { InstanceId: string; ExecutionId: string };
-  ParentInstance?: { Name: string; OrchestrationInstance: { InstanceId: string; ExecutionId: string }; TaskScheduleId: number } | null;
+  ParentInstance?: {
+    Name: string;
+    OrchestrationInstance: { InstanceId: string; ExecutionId: string };
+    TaskScheduleId: number;
+  } | null;
 }
 
 export function historyEvent(type: EventType, timestamp: string, fields: Partial<HistoryEvent> = {}): HistoryEvent {

@@ -120,7 +120,11 @@ export function handleDurableApi(engine: DurableEngine, urls: ManagementUrls, re
     }
     return problem(404, 'Not found.');
   } catch (err) {
-    if (err instanceof SyntaxError || err instanceof RangeError || (err instanceof Error && /token/.test(err.message))) {
+    if (
+      err instanceof SyntaxError ||
+      err instanceof RangeError ||
+      (err instanceof Error && /token/.test(err.message))
+    ) {
       return problem(400, err.message);
     }
     throw err;

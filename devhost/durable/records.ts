@@ -131,5 +131,11 @@ export function parentNotification(
         Details: resultJson,
         FailureDetails: details ?? { ErrorType: 'OrchestrationFailure', ErrorMessage: resultJson },
       });
-  return { instanceId: row.parentInstanceId, executionId: row.parentExecutionId, visibleAt: 0, kind: 'completion', event };
+  return {
+    instanceId: row.parentInstanceId,
+    executionId: row.parentExecutionId,
+    visibleAt: 0,
+    kind: 'completion',
+    event,
+  };
 }

@@ -211,7 +211,8 @@ export class DurableStore {
       getStatus: db.prepare<[string], { runtime_status: RuntimeStatus }>(
         'SELECT runtime_status FROM instances WHERE instance_id = ?',
       ),
-      upsertInstance: db.prepare(`INSERT INTO instances (instance_id, execution_id, name, version, runtime_status, input,
+      upsertInstance:
+        db.prepare(`INSERT INTO instances (instance_id, execution_id, name, version, runtime_status, input,
           output, custom_status, created_time, last_updated_time, parent_instance_id, parent_execution_id,
           parent_task_id, next_event_id, actions)
         VALUES (@instanceId, @executionId, @name, @version, @runtimeStatus, @input, @output, @customStatus,
@@ -225,16 +226,26 @@ export class DurableStore {
       history: db.prepare<[string, string], { event: string }>(
         'SELECT event FROM history WHERE instance_id = ? AND execution_id = ? ORDER BY seq',
       ),
-      historyAll: db.prepare<[string], { event: string }>('SELECT event FROM history WHERE instance_id = ? ORDER BY seq'),
+      historyAll: db.prepare<[string], { event: string }>(
+        'SELECT event FROM history WHERE instance_id = ? ORDER BY seq',
+      ),
       maxSeq: db.prepare<[string], { m: number | null }>('SELECT max(seq) AS m FROM history WHERE instance_id = ?'),
       appendHistory: db.prepare('INSERT INTO history (instance_id, seq, execution_id, event) VALUES (?, ?, ?, ?)'),
       deleteHistory: db.prepare('DELETE FROM history WHERE instance_id = ?'),
       insertMessage: db.prepare(
         'INSERT INTO messages (instance_id, execution_id, visible_at, kind, event) VALUES (?, ?, ?, ?, ?)',
       ),
-      readyMessages: db.prepare<[string, number, number], { id: number; instance_id: string; execution_id: string | null; visible_at: number; kind: MessageKind; event: string }>(
-        'SELECT * FROM messages WHERE instance_id = ? AND visible_at <= ? ORDER BY id LIMIT ?',
-      ),
+      readyMessages: db.prepare<
+        [string, number, number],
+        {
+          id: number;
+          instance_id: string;
+          execution_id: string | null;
+          visible_at: number;
+          kind: MessageKind;
+          event: string;
+        }
+      >('SELECT * FROM messages WHERE instance_id = ? AND visible_at <= ? ORDER BY id LIMIT ?'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
       deleteMessagesOf: db.prepare('DELETE FROM messages WHERE instance_id = ?'),
       deleteTimerMessage: db.prepare(
@@ -243,15 +254,18 @@ export class DurableStore {
       readyInstances: db.prepare<[number], { instance_id: string }>(
         'SELECT DISTINCT instance_id FROM messages WHERE visible_at <= ?',
       ),
-      nextVisible: db.prepare<[number], { v: number | null }>('SELECT min(visible_at) AS v FROM messages WHERE visible_at > ?'),
+      nextVisible: db.prepare<[number], { v: number | null }>(
+        'SELECT min(visible_at) AS v FROM messages WHERE visible_at > ?',
+      ),
       insertWorkItem: db.prepare(
         'INSERT INTO work_items (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)',
       ),
       deleteWorkItem: db.prepare('DELETE FROM work_items WHERE id = ?'),
       deleteWorkItemsOf: db.prepare('DELETE FROM work_items WHERE instance_id = ?'),
-      allWorkItems: db.prepare<[], { id: number; instance_id: string; execution_id: string; task_id: number; name: string; input: string }>(
-        'SELECT * FROM work_items ORDER BY id',
-      ),
+      allWorkItems: db.prepare<
+        [],
+        { id: number; instance_id: string; execution_id: string; task_id: number; name: string; input: string }
+      >('SELECT * FROM work_items ORDER BY id'),
       retries: db.prepare<[string, string], Record<string, unknown>>(
         'SELECT * FROM retries WHERE instance_id = ? AND execution_id = ?',
       ),

@@ -205,7 +205,9 @@ export class HttpHost {
       const result = await this.#opts.invoker.invoke(r.fn, { trigger });
       writeRpcHttpResponse(res, result.response.returnValue, req.method === 'HEAD');
     } catch (err) {
-      this.#opts.logger.error(`${r.fn.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.#opts.logger.error(
+        `${r.fn.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       if (!res.headersSent) res.writeHead(500, { 'content-length': 0 }).end();
     }
   }

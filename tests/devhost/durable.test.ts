@@ -63,7 +63,10 @@ describe('Durable backend: orchestration semantics', () => {
     const id = await api.start('retrying', { key, failTimes: 2, attempts: 4 });
     const done = await api.waitFor(id);
     expect(done.output).toEqual({ attempts: 3 });
-    const stamps = readFileSync(path.join(host.dataDir, `flaky-${key}.log`), 'utf8').trim().split('\n').map(Date.parse);
+    const stamps = readFileSync(path.join(host.dataDir, `flaky-${key}.log`), 'utf8')
+      .trim()
+      .split('\n')
+      .map(Date.parse);
     expect(stamps).toHaveLength(3);
     // first retry after ~200 ms, second after ~400 ms (backoff coefficient 2)
     expect(stamps[1]! - stamps[0]!).toBeGreaterThanOrEqual(190);
@@ -75,7 +78,9 @@ describe('Durable backend: orchestration semantics', () => {
     const id = await api.start('retrying', { key, failTimes: 10, attempts: 3 });
     const done = await api.waitFor(id);
     expect(done.output).toEqual({ failed: 'Error: flaky failure #3' });
-    const attempts = readFileSync(path.join(host.dataDir, `flaky-${key}.log`), 'utf8').trim().split('\n');
+    const attempts = readFileSync(path.join(host.dataDir, `flaky-${key}.log`), 'utf8')
+      .trim()
+      .split('\n');
     expect(attempts).toHaveLength(3);
   });
 
@@ -106,9 +111,9 @@ describe('Durable backend: orchestration semantics', () => {
     // The event arrives while the activity is still running, before waitForExternalEvent is reached.
     const marker = path.join(host.dataDir, `slow-${key}.log`);
     for (let i = 0; i < 100 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 20));
-    expect((await api.client('raiseEvent', { instanceId: id, eventName: 'Approve', eventData: { early: true } })).code).toBe(
-      200,
-    );
+    expect(
+      (await api.client('raiseEvent', { instanceId: id, eventName: 'Approve', eventData: { early: true } })).code,
+    ).toBe(200);
     const done = await api.waitFor(id, undefined, 10_000, '&showHistory=true');
     expect(done.output).toEqual({ approval: { early: true } });
     const types = done.historyEvents!.map((e) => e.EventType);

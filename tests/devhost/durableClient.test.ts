@@ -65,7 +65,13 @@ describe('the real DurableClient against devhost over HTTP', () => {
     });
     expect(code).toBe(200);
     const s = body as OrchestrationStatus;
-    expect(s).toMatchObject({ name: 'sequence', instanceId: id, runtimeStatus: 'Completed', input: { n: 2 }, output: 2 });
+    expect(s).toMatchObject({
+      name: 'sequence',
+      instanceId: id,
+      runtimeStatus: 'Completed',
+      input: { n: 2 },
+      output: 2,
+    });
     // durable-js #620: the client drops historyEvents; the management API has them (asserted elsewhere).
     const plain = (await api.client('getStatus', { instanceId: id, options: {} })).body as OrchestrationStatus;
     expect(plain.output).toBe(2);
@@ -105,9 +111,8 @@ describe('the real DurableClient against devhost over HTTP', () => {
     expect(onlyRunning.map((s) => s.instanceId)).toContain(running);
     expect(onlyRunning.every((s) => s.runtimeStatus === 'Running')).toBe(true);
 
-    const completedSince = (
-      await api.client('getStatusBy', { runtimeStatus: ['Completed'], createdTimeFrom: since })
-    ).body as OrchestrationStatus[];
+    const completedSince = (await api.client('getStatusBy', { runtimeStatus: ['Completed'], createdTimeFrom: since }))
+      .body as OrchestrationStatus[];
     expect(completedSince.filter((s) => ids.includes(s.instanceId))).toHaveLength(130);
     const before = (await api.client('getStatusBy', { createdTimeTo: since })).body as OrchestrationStatus[];
     expect(before.some((s) => ids.includes(s.instanceId))).toBe(false);

@@ -36,6 +36,16 @@ export interface DevhostOptions {
   env?: Record<string, string>;
   keys?: HostKeysFile;
   startTimeoutMs?: number;
+  /** Written to `$DATA_DIR/users.json` before start: the callers devhost's front door accepts as bearer tokens. */
+  users?: DevUser[];
+}
+
+/** A devhost user (see devhost/http/frontDoor.ts): call the API with `Authorization: Bearer <token>`. */
+export interface DevUser {
+  id: string;
+  name: string;
+  roles: string[];
+  token: string;
 }
 
 export const testKeys: HostKeysFile = {
@@ -50,6 +60,7 @@ export async function startDevhost(options: DevhostOptions = {}): Promise<Runnin
   const keys = options.keys ?? testKeys;
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(path.join(dataDir, 'host-keys.json'), JSON.stringify(keys));
+  if (options.users) writeFileSync(path.join(dataDir, 'users.json'), JSON.stringify({ users: options.users }));
   const args = [path.join(repoRoot, 'dist/devhost/cli.js')];
   if (options.app) args.push('--app', options.app);
   if (!options.services) args.push('--no-services');

@@ -40,7 +40,8 @@ export function durableApi(host: RunningDevhost) {
     /** Polls until the instance reaches a final state (or `until` matches). */
     async waitFor(
       instanceId: string,
-      until: (s: OrchestrationStatus) => boolean = (s) => ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus),
+      until: (s: OrchestrationStatus) => boolean = (s) =>
+        ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus),
       timeoutMs = 30_000,
       query = '',
     ): Promise<OrchestrationStatus> {
@@ -54,7 +55,10 @@ export function durableApi(host: RunningDevhost) {
         }
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error(`Timed out waiting for ${instanceId}; last status: ${JSON.stringify(last)}`);
+      throw new Error(
+        `Timed out waiting for ${instanceId}; last status: ${JSON.stringify(last)}\n` +
+          `devhost output (tail):\n${host.output().slice(-3000)}`,
+      );
     },
     /** Calls one DurableClient method inside the app (`POST /api/client/{op}`). */
     async client(op: string, args: Record<string, unknown>): Promise<{ code: number; body: unknown }> {
