@@ -1,0 +1,115 @@
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  RestError,
+  StorageSharedKeyCredential,
+  type BlobItem,
+  type ContainerClient,
+} from '@azure/storage-blob';
+import type { BlobGateway, BlobLocation, BlobPage } from '../../shared/ports/blobGateway';
+import { SasRangeReader } from './sasRangeReader';
+
+/** `UseDevelopmentStorage=true` means the local emulator, as the Functions host reads it. */
+const developmentStorage =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+  'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
+
+/**
+ * Azure Blob Storage (or Azurite) through @azure/storage-blob. Clients are cached per connection setting; the
+ * connection string is read from the environment when first needed, so hosts can set it before the first call.
+ */
+export class AzureBlobGateway implements BlobGateway {
+  readonly #services = new Map<string, BlobServiceClient>();
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  #service(setting: string): BlobServiceClient {
+    let client = this.#services.get(setting);
+    if (!client) {
+      const raw = this.env[setting];
+      if (!raw) throw new Error(`App setting ${setting} (storage connection string) is not set.`);
+      const connectionString = raw.trim() === 'UseDevelopmentStorage=true' ? developmentStorage : raw;
+      client = BlobServiceClient.fromConnectionString(connectionString);
+      this.#services.set(setting, client);
+    }
+    return client;
+  }
+
+  readonly #containers = new Map<string, ContainerClient>();
+
+  /** Cached: building a ContainerClient (and its pipeline) per call showed up in ingestion profiles. */
+  #container(at: BlobLocation): ContainerClient {
+    const key = `${at.connectionSetting}\n${at.container}`;
+    let client = this.#containers.get(key);
+    if (!client) {
+      client = this.#service(at.connectionSetting).getContainerClient(at.container);
+      this.#containers.set(key, client);
+    }
+    return client;
+  }
+
+  async listBlobs(at: BlobLocation, prefix: string, pageSize: number, continuationToken?: string): Promise<BlobPage> {
+    const container = this.#container(at);
+    const pages = container
+      .listBlobsFlat({ prefix: prefix || undefined })
+      .byPage({ maxPageSize: pageSize, continuationToken: continuationToken || undefined });
+    const { value } = await pages.next();
+    if (!value) return { items: [] };
+    return {
+      items: value.segment.blobItems.map((b: BlobItem) => ({
+        blobPath: b.name,
+        blobUrl: container.getBlockBlobClient(b.name).url,
+        contentType: b.properties.contentType ?? '',
+        sizeBytes: b.properties.contentLength ?? 0,
+        eTag: b.properties.etag ?? '',
+      })),
+      continuationToken: value.continuationToken || undefined,
+    };
+  }
+
+  readonly #readers = new Map<string, SasRangeReader | null>();
+
+  /** The fast path for header reads where the account key allows it (see SasRangeReader); null: use the SDK. */
+  #reader(at: BlobLocation): SasRangeReader | null {
+    const key = `${at.connectionSetting}\n${at.container}`;
+    let reader = this.#readers.get(key);
+    if (reader === undefined) {
+      reader = SasRangeReader.for(this.#container(at)) ?? null;
+      this.#readers.set(key, reader);
+    }
+    return reader;
+  }
+
+  async readHead(at: BlobLocation, blobPath: string, bytes: number): Promise<Buffer | undefined> {
+    const reader = this.#reader(at);
+    if (reader) return reader.read(blobPath, bytes);
+    const blob = this.#container(at).getBlobClient(blobPath);
+    try {
+      // download(), not downloadToBuffer(): a blob shorter than the range answers with what it has, which
+      // downloadToBuffer(offset, count) treats as a failed read.
+      const response = await blob.download(0, bytes);
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.readableStreamBody!) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      // A blob shorter than the range answers 416 on some servers: read it whole (it is tiny).
+      if (err instanceof RestError && err.statusCode === 416) return await blob.downloadToBuffer();
+      throw err;
+    }
+  }
+
+  async readUrl(at: BlobLocation, blobPath: string, minutes: number): Promise<string> {
+    const blob = this.#container(at).getBlobClient(blobPath);
+    const credential = blob.credential;
+    if (!(credential instanceof StorageSharedKeyCredential)) {
+      throw new Error(`Cannot sign a read URL for ${at.connectionSetting}: it has no account key.`);
+    }
+    return blob.generateSasUrl({
+      permissions: BlobSASPermissions.parse('r'),
+      startsOn: new Date(Date.now() - 5 * 60_000),
+      expiresOn: new Date(Date.now() + minutes * 60_000),
+    });
+  }
+}

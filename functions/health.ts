@@ -1,0 +1,54 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BlobHealthProbe } from '../adapters/blob/blobHealthProbe';
+import { services } from '../adapters/composition';
+import { pingProbe, runHealthChecks } from '../shared/ports/healthProbe';
+
+/** Each check gets this long; a dependency that is slower than this is not healthy enough to serve requests. */
+const checkTimeoutMs = 2_000;
+const version = readAppVersion();
+
+// Built on first use, not at load: the host (devhost, Azure) sets AzureWebJobsStorage before requests arrive.
+let blobProbe: { connectionString: string | undefined; probe: BlobHealthProbe } | undefined;
+
+function currentBlobProbe(): BlobHealthProbe {
+  const connectionString = process.env.AzureWebJobsStorage;
+  if (!blobProbe || blobProbe.connectionString !== connectionString) {
+    blobProbe = { connectionString, probe: new BlobHealthProbe(connectionString) };
+  }
+  return blobProbe.probe;
+}
+
+// The label store the app is configured with (SQLite or Cosmos DB, see adapters/composition.ts).
+const storeProbe = pingProbe('store', () => services().store);
+
+/**
+ * `GET /api/health`: version, uptime and whether the app's dependencies answer. 200 when every check passes,
+ * 503 otherwise, so load balancers and uptime monitors can use the status code alone.
+ */
+export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+  const report = await runHealthChecks([currentBlobProbe(), storeProbe], checkTimeoutMs);
+  const ok = report.status === 'ok';
+  return {
+    status: ok ? 200 : 503,
+    headers: { 'cache-control': 'no-store' },
+    jsonBody: {
+      status: report.status,
+      version,
+      uptimeSeconds: Math.floor(process.uptime()),
+      checks: report.checks,
+    },
+  };
+}
+
+app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });
+
+/** The app's package.json version; the nearest package.json above this file (dist/functions/ → repo root). */
+function readAppVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}

@@ -1,0 +1,37 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { services } from '../adapters/composition';
+import { liveTotal, remainingWork } from '../shared/domain/counters';
+import { authorize } from './http/auth';
+import { projectResponse } from './http/projectResponse';
+import { projectIdParam, projectNotFound, projectService } from './http/projectRoute';
+import { backfillStatus } from './http/startBackfill';
+
+/**
+ * `GET /api/projects/{projectId}` (admin): the project with its ETag, its task counters (maintained on write, so
+ * this never scans) and the backfill's progress when one has run.
+ */
+export async function getProject(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const auth = await authorize(request, { role: 'admin' });
+  if (!auth.ok) return auth.response;
+  const id = projectIdParam(request);
+  const project = id && (await projectService().get(id));
+  if (!project) return projectNotFound(request.params.projectId);
+
+  const [counters, backfill] = await Promise.all([
+    services().store.getCounters(project.value.id),
+    backfillStatus(df.getClient(context), project.value.id),
+  ]);
+  return projectResponse(200, project, {
+    counters: { ...counters, total: liveTotal(counters), remaining: remainingWork(counters) },
+    backfill: backfill ?? null,
+  });
+}
+
+app.http('getProject', {
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  route: 'projects/{projectId}',
+  extraInputs: [df.input.durableClient()],
+  handler: getProject,
+});

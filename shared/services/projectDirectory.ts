@@ -1,0 +1,61 @@
+import { belongsToDataset } from '../domain/blobFacts';
+import type { Project } from '../domain/project';
+import type { ProjectRepository } from '../ports/labelStore';
+
+export interface ProjectDirectoryOptions {
+  /** How long a loaded project list is reused. */
+  ttlMs?: number;
+  /** A blob that matches no project re-reads the list if the cached one is older than this. */
+  missRecheckMs?: number;
+  clock?: () => number;
+}
+
+/**
+ * Which projects a blob belongs to, from a briefly cached project list: every blob event needs the answer and the
+ * list changes rarely, so one store read serves thousands of events.
+ *
+ * Staleness (per instance): a project created or archived is seen within `ttlMs` (5 s). A blob that matches no
+ * cached project re-reads the list once the cache is older than `missRecheckMs` (0.5 s), so a new project misses
+ * only events delivered within about half a second of its creation; its backfill lists the container after the
+ * project exists, and the periodic reconciliation covers the rest. An archived project may still receive tasks
+ * for up to `ttlMs`, which is harmless (archived projects are not labeled or exported).
+ */
+export class ProjectDirectory {
+  readonly #repo: ProjectRepository;
+  readonly #ttlMs: number;
+  readonly #missRecheckMs: number;
+  readonly #clock: () => number;
+  #cache: { loadedAt: number; projects: Project[] } | undefined;
+  #loading: Promise<Project[]> | undefined;
+
+  constructor(repo: ProjectRepository, options: ProjectDirectoryOptions = {}) {
+    this.#repo = repo;
+    this.#ttlMs = options.ttlMs ?? 5_000;
+    this.#missRecheckMs = options.missRecheckMs ?? 500;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Non-archived projects whose dataset (container + prefix) holds this blob. */
+  async projectsFor(container: string, blobPath: string): Promise<Project[]> {
+    const matching = (projects: Project[]) =>
+      projects.filter((p) => p.status !== 'archived' && belongsToDataset(p.dataset, container, blobPath));
+    const found = matching(await this.#projects(this.#ttlMs));
+    if (found.length > 0) return found;
+    return matching(await this.#projects(this.#missRecheckMs));
+  }
+
+  async #projects(maxAgeMs: number): Promise<Project[]> {
+    const cache = this.#cache;
+    if (cache && this.#clock() - cache.loadedAt < maxAgeMs) return cache.projects;
+    // Concurrent invocations share one load instead of each reading the store.
+    this.#loading ??= this.#load().finally(() => (this.#loading = undefined));
+    return this.#loading;
+  }
+
+  async #load(): Promise<Project[]> {
+    const startedAt = this.#clock();
+    const projects = await this.#repo.listProjects();
+    this.#cache = { loadedAt: startedAt, projects };
+    return projects;
+  }
+}
