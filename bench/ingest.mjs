@@ -20,6 +20,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { waitForReady } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -141,16 +142,7 @@ async function startDevhost(dataDir, connectionString) {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const baseUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /ready at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`devhost exited (${code}):\n${out}`)));
-  });
-  child.stdout.resume();
+  const baseUrl = await waitForReady(child);
   return { child, baseUrl };
 }
 

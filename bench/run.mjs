@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForReady } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const onlyIndex = process.argv.indexOf('--only');
@@ -27,16 +28,7 @@ async function startHost() {
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DEVHOST_LOG_INVOCATIONS: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const baseUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /ready at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`devhost exited (${code}):\n${out}`)));
-  });
-  child.stdout.resume();
+  const baseUrl = await waitForReady(child);
   return {
     baseUrl,
     async stop() {

@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './openDatabase';
 import { ConflictError, type Versioned } from '../../shared/ports/labelStore';
 import type { Batch, LabelingRecords, Member, TrainingRun } from '../../shared/ports/labelingRecords';
 
@@ -37,12 +36,7 @@ export class SqliteLabelingRecords implements LabelingRecords {
   readonly #s;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    this.#db = new Database(file);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(schema);
+    this.#db = openDatabase(file, schema);
     const db = this.#db;
     this.#s = {
       putMember: db.prepare(
