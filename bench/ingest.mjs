@@ -30,6 +30,7 @@ const { planImage, renderImage } = require(path.join(root, 'dist/scripts/demo/sy
 const { forEachLimit } = require(path.join(root, 'dist/scripts/demo/demoUpload.js'));
 const { projectCreateSchema } = require(path.join(root, 'dist/shared/domain/project.js'));
 const { SqliteLabelStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteLabelStore.js'));
+const { createCosmosLabelStore } = require(path.join(root, 'dist/adapters/cosmos/cosmosLabelStore.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -38,8 +39,10 @@ const { values: args } = parseArgs({
     'upload-concurrency': { type: 'string', default: '64' },
     'cpu-prof': { type: 'boolean', default: false },
     storage: { type: 'string', default: 'memory' },
+    store: { type: 'string', default: 'sqlite' },
   },
 });
+if (!['sqlite', 'cosmos'].includes(args.store)) throw new Error('--store must be sqlite or cosmos');
 const count = Number(args.count);
 const concurrency = Number(args.concurrency);
 const uploadConcurrency = Number(args['upload-concurrency']);
@@ -127,7 +130,31 @@ function post(agent, url, headers, body) {
   });
 }
 
-async function startDevhost(dataDir, connectionString) {
+/** `--store cosmos`: the in-memory Cosmos DB emulator (@vercel/cosmosdb-server) in its own process. */
+async function startCosmosServer() {
+  const script =
+    "const s=require('@vercel/cosmosdb-server').createHttpsServer();" +
+    "s.listen(0,'127.0.0.1',()=>console.log('listening '+s.address().port))";
+  const child = spawn(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      const m = /listening (\d+)/.exec(String(c));
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`cosmosdb-server exited (${code})`)));
+  });
+  return {
+    child,
+    env: {
+      COSMOS_ENDPOINT: `https://127.0.0.1:${port}`,
+      COSMOS_KEY: 'cosmosdb-server-accepts-any-key',
+      COSMOS_ALLOW_INSECURE_TLS: '1',
+      COSMOS_DATABASE: 'bench',
+    },
+  };
+}
+
+async function startDevhost(dataDir, connectionString, extraEnv = {}) {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(path.join(dataDir, 'host-keys.json'), JSON.stringify(keys));
   const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
@@ -139,6 +166,7 @@ async function startDevhost(dataDir, connectionString) {
       DATA_DIR: dataDir,
       AzureWebJobsStorage: connectionString,
       DEVHOST_LOG_INVOCATIONS: '0',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -215,7 +243,10 @@ try {
   });
 
   const dataDir = path.join(workDir, 'data');
-  const store = new SqliteLabelStore(path.join(dataDir, 'labels.db'));
+  const cosmos = args.store === 'cosmos' ? await startCosmosServer() : undefined;
+  const store = cosmos
+    ? createCosmosLabelStore({ ...process.env, ...cosmos.env })
+    : new SqliteLabelStore(path.join(dataDir, 'labels.db'));
   const spec = projectCreateSchema.parse({
     id: projectId,
     name: 'Ingestion benchmark',
@@ -227,22 +258,33 @@ try {
   });
   const now = new Date().toISOString();
   await store.insertProject({ ...spec, status: 'active', createdAt: now, createdBy: 'bench', updatedAt: now });
-  await store.close();
+  if (!cosmos) await store.close();
 
-  devhost = await startDevhost(dataDir, storage.connectionString);
-  const counters = new Database(path.join(dataDir, 'labels.db'), { readonly: true });
-  const liveTasks = counters.prepare(
-    "SELECT COALESCE(SUM(value), 0) AS n FROM counters WHERE project_id = ? AND name IN ('byState.new', 'byState.rejected')",
-  );
-  const rejected = counters.prepare(
-    "SELECT COALESCE(SUM(value), 0) AS n FROM counters WHERE project_id = ? AND name = 'byState.rejected'",
-  );
+  devhost = await startDevhost(dataDir, storage.connectionString, cosmos?.env);
+  // Progress comes from the store's counters: SQLite read-only on the file, Cosmos through the adapter.
+  const counters = cosmos ? undefined : new Database(path.join(dataDir, 'labels.db'), { readonly: true });
+  const sum = (c, states) => states.reduce((n, st) => n + (c.byState[st] ?? 0), 0);
+  const liveTasks = cosmos
+    ? { get: async (id) => ({ n: sum(await store.getCounters(id), ['new', 'rejected']) }) }
+    : counters.prepare(
+        "SELECT COALESCE(SUM(value), 0) AS n FROM counters WHERE project_id = ? AND name IN ('byState.new', 'byState.rejected')",
+      );
+  const rejected = cosmos
+    ? { get: async (id) => ({ n: sum(await store.getCounters(id), ['rejected']) }) }
+    : counters.prepare(
+        "SELECT COALESCE(SUM(value), 0) AS n FROM counters WHERE project_id = ? AND name = 'byState.rejected'",
+      );
 
   // ---------------------------------------------------------------- timed
   const webhook = `${devhost.baseUrl}/runtime/webhooks/eventgrid?functionName=${ingestFunction}&code=${keys.systemKeys.eventgrid_extension}`;
   let posted = 0;
   let failures = 0;
-  const pids = { devhost: devhost.child.pid, storage: storage.child.pid, client: process.pid };
+  const pids = {
+    devhost: devhost.child.pid,
+    storage: storage.child.pid,
+    client: process.pid,
+    ...(cosmos ? { cosmos: cosmos.child.pid } : {}),
+  };
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const cpuBefore = cpuSnapshot(pids);
   const t0 = performance.now();
@@ -265,7 +307,7 @@ try {
   });
   const tPosted = performance.now();
   for (let last = -1, lastChange = performance.now(); ; await sleep(20)) {
-    const n = liveTasks.get(projectId).n;
+    const n = (await liveTasks.get(projectId)).n;
     if (n >= count) break;
     if (n !== last) [last, lastChange] = [n, performance.now()];
     if (performance.now() - lastChange > 30_000) throw new Error(`stuck at ${n} of ${count} tasks for 30 s`);
@@ -278,8 +320,12 @@ try {
       cpuBefore[k] === undefined ? null : Number((cpuAfter[k] - cpuBefore[k]).toFixed(1)),
     ]),
   );
-  const rejectedCount = rejected.get(projectId).n;
-  counters.close();
+  const rejectedCount = (await rejected.get(projectId)).n;
+  counters?.close();
+  if (cosmos) {
+    await store.close();
+    cosmos.child.kill();
+  }
   if (rejectedCount > 0) throw new Error(`${rejectedCount} blobs were rejected; expected every image to register`);
 
   const postSeconds = (tPosted - t0) / 1000;
@@ -288,7 +334,8 @@ try {
   const result = {
     date: new Date().toISOString(),
     machine,
-    command: `npm run bench:ingest -- --count ${count} --concurrency ${concurrency} --storage ${args.storage}`,
+    command: `npm run bench:ingest -- --count ${count} --concurrency ${concurrency} --storage ${args.storage} --store ${args.store}`,
+    store: args.store,
     storage: args.storage,
     count,
     concurrency,
