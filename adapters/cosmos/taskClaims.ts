@@ -2,7 +2,7 @@ import type { Container, PatchOperation } from '@azure/cosmos';
 import { counterDelta, type CounterDelta } from '../../shared/domain/counters';
 import type { Task, TaskState } from '../../shared/domain/task';
 import type { ClaimRequest } from '../../shared/ports/labelStore';
-import { mapBounded } from './boundedParallel';
+import { mapBounded } from '../../shared/util/mapBounded';
 import { hasStatus, notFound, preconditionFailed } from './cosmosErrors';
 import { addDelta, type CountersDocumentStore } from './countersDocument';
 import { fromTaskDocument, inProject, toTaskDocument } from './documents';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { counterDelta, type CounterDelta } from '../../shared/domain/counters';
 import type { Task } from '../../shared/domain/task';
 import { ConflictError, type MutationResult, type TaskMutation } from '../../shared/ports/labelStore';
-import { mapBounded } from './boundedParallel';
+import { mapBounded } from '../../shared/util/mapBounded';
 import { conflict, hasStatus, notFound, preconditionFailed } from './cosmosErrors';
 import { addDelta, type CountersDocumentStore } from './countersDocument';
 import { countersId, fromTaskDocument, toTaskDocument } from './documents';

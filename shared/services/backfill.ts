@@ -11,6 +11,7 @@ import type { Task } from '../domain/task';
 import type { BlobGateway, BlobLocation } from '../ports/blobGateway';
 import type { LabelStore } from '../ports/labelStore';
 import { IngestionService } from './ingestion';
+import { mapBounded } from '../util/mapBounded';
 
 export interface BackfillServiceOptions {
   /** Blobs per listing page (Azure allows up to 5,000). */
@@ -25,19 +26,6 @@ export interface BackfillServiceOptions {
 /** Azure answers a listing of a container that does not exist with 404 (ContainerNotFound). */
 function isNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: unknown }).statusCode === 404;
-}
-
-async function mapLimit<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }
 
 const noProject = 'the project no longer exists or is archived';
@@ -122,7 +110,7 @@ export class BackfillService {
       connectionSetting: project.dataset.connectionSetting,
       container: t.container,
     });
-    const heads = await mapLimit(candidates, this.#checkConcurrency, (t) =>
+    const heads = await mapBounded(candidates, this.#checkConcurrency, (t) =>
       this.#blobs.readHead(location(t), t.blobPath, 1),
     );
     const missing = candidates.filter((_, i) => heads[i] === undefined);

@@ -7,6 +7,7 @@ import type { BlobGateway, BlobLocation, ListedBlob } from '../ports/blobGateway
 import type { LabelStore, MutationResult, TaskMutation } from '../ports/labelStore';
 import { defaultHeaderReadLimits, readImageHeader, type HeaderRead, type HeaderReadLimits } from './imageHeaderReader';
 import { ProjectDirectory, type ProjectDirectoryOptions } from './projectDirectory';
+import { mapBounded } from '../util/mapBounded';
 
 export interface IngestionDeps {
   store: LabelStore;
@@ -90,20 +91,6 @@ async function factsFor(
   return header.kind === 'image'
     ? { ...blob, width: header.header.width, height: header.header.height }
     : { ...blob, width: null, height: null, rejectReason: header.reason };
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**
