@@ -200,11 +200,6 @@ export class DurableEngine {
     return deleted;
   }
 
-  /** Resolves when the engine has nothing runnable right now (used by tests and benchmarks). */
-  isBusy(): boolean {
-    return this.#dirty.size > 0 || this.#orchestrationsRunning > 0 || this.#activities.size > 0;
-  }
-
   // ---------------------------------------------------------------- scheduling
 
   #markDirty(instanceId: string): void {

@@ -150,33 +150,19 @@ export function toBlobChange(event: StorageEventEnvelope): BlobChange {
   }
   const storageAccount = storageAccountOf(event.topic ?? event.source);
   const account = storageAccount ? { storageAccount } : {};
+  const ignored = (reason: string): BlobChange => ({ kind: 'ignored', eventId, ...location, reason });
 
   if (eventType === blobCreatedEventType) {
     const parsed = blobCreatedDataSchema.safeParse(event.data);
     if (!parsed.success) {
-      return {
-        kind: 'ignored',
-        eventId,
-        ...location,
-        reason: `invalid BlobCreated data: ${describeIssues(parsed.error)}`,
-      };
+      return ignored(`invalid BlobCreated data: ${describeIssues(parsed.error)}`);
     }
     const data = parsed.data;
     if (data.api === 'CreateFile' && data.contentLength === 0) {
-      return {
-        kind: 'ignored',
-        eventId,
-        ...location,
-        reason: 'ADLS CreateFile of an empty file (FlushWithClose follows)',
-      };
+      return ignored('ADLS CreateFile of an empty file (FlushWithClose follows)');
     }
     if (!committedCreateApis.includes(data.api)) {
-      return {
-        kind: 'ignored',
-        eventId,
-        ...location,
-        reason: `BlobCreated from ${data.api} is not a committed upload`,
-      };
+      return ignored(`BlobCreated from ${data.api} is not a committed upload`);
     }
     return {
       kind: 'created',
@@ -194,16 +180,11 @@ export function toBlobChange(event: StorageEventEnvelope): BlobChange {
 
   const parsed = blobDeletedDataSchema.safeParse(event.data);
   if (!parsed.success) {
-    return {
-      kind: 'ignored',
-      eventId,
-      ...location,
-      reason: `invalid BlobDeleted data: ${describeIssues(parsed.error)}`,
-    };
+    return ignored(`invalid BlobDeleted data: ${describeIssues(parsed.error)}`);
   }
   const data = parsed.data;
   if (!deleteApis.includes(data.api)) {
-    return { kind: 'ignored', eventId, ...location, reason: `BlobDeleted from ${data.api} is not handled` };
+    return ignored(`BlobDeleted from ${data.api} is not handled`);
   }
   return {
     kind: 'deleted',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../devhost/services/azurite';
 import { uploadDemoImages, type DemoUploadOptions } from '../../scripts/demo/demoUpload';
 import type { DevUser, RunningDevhost } from '../helpers/devhost';
+import type { BackfillProgress } from '../../shared/domain/backfill';
 
 /** Callers as devhost's front door knows them ($DATA_DIR/users.json, `Authorization: Bearer <token>`). */
 export const admin: DevUser = {
@@ -51,18 +52,7 @@ export function uploadSmallImages(container: ContainerClient, options: Omit<Demo
 export interface BackfillView {
   instanceId: string;
   runtimeStatus: string;
-  customStatus: {
-    phase: string;
-    pagesListed: number;
-    blobsSeen: number;
-    registered: number;
-    alreadyKnown: number;
-    rejected: number;
-    tasksChecked: number;
-    markedRemoved: number;
-    startedAt: string;
-    completedAt?: string;
-  } | null;
+  customStatus: BackfillProgress | null;
   createdTime: string;
   lastUpdatedTime: string;
 }
