@@ -118,7 +118,28 @@ export default defineConfig(
               regex: '^(@azure/(arm-machinelearning|cosmos|eventgrid|identity|storage-blob)|better-sqlite3)/',
               message: 'Orchestrators must be deterministic and do no I/O.',
             },
+            {
+              regex: '(^|/)shared/(services|ports)(/|$)',
+              message:
+                'Orchestrators call activities through contracts in shared/workflows; services run in activities.',
+            },
           ],
+        },
+      ],
+      // Replays must see the same values: time comes from context.df.currentUtcDateTime, randomness from newGuid.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Not deterministic on replay: use context.df.currentUtcDateTime.',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Not deterministic on replay: use context.df.currentUtcDateTime.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'Not deterministic on replay: use context.df.newGuid for ids.',
         },
       ],
     },

@@ -1,20 +1,18 @@
-import path from 'node:path';
 import type { BlobGateway } from '../shared/ports/blobGateway';
-import type { LabelingRecords } from '../shared/ports/labelingRecords';
-import type { LabelStore } from '../shared/ports/labelStore';
+import type { Store } from '../shared/ports/store';
+import { parseSettings } from '../shared/settings';
 import { AzureBlobGateway } from './blob/azureBlobGateway';
-import { SqliteLabelingRecords } from './sqlite/sqliteLabelingRecords';
-import { SqliteLabelStore } from './sqlite/sqliteLabelStore';
+import { SqliteStore } from './sqlite/sqliteStore';
 
 /**
- * The composition root: which adapter implements each port, chosen from configuration.
+ * The composition root: which adapter implements each port, chosen from the app settings (shared/settings.ts).
  *   COSMOS_ENDPOINT set → Azure Cosmos DB (key from COSMOS_KEY, else DefaultAzureCredential)
  *   otherwise           → embedded SQLite at $LABEL_STORE_PATH or $DATA_DIR/labels.db
- * Triggers call `services()`; tests and benchmarks may install their own with `setServices`.
+ * One store (one SQLite connection or one CosmosClient) per process. Triggers call `services()`; tests and
+ * benchmarks may install their own with `setServices`.
  */
 export interface Services {
-  store: LabelStore;
-  records: LabelingRecords;
+  store: Store;
   blobs: BlobGateway;
 }
 
@@ -22,18 +20,14 @@ let current: Services | undefined;
 
 function create(env: NodeJS.ProcessEnv): Services {
   const blobs = new AzureBlobGateway(env);
-  if (env.COSMOS_ENDPOINT) {
+  const { store } = parseSettings(env);
+  if (store.kind === 'cosmos') {
     // Loaded lazily: the SQLite-only deployment never pays for the Cosmos SDK.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { createCosmosLabelStore } =
-      require('./cosmos/cosmosLabelStore') as typeof import('./cosmos/cosmosLabelStore');
-    const { createCosmosLabelingRecords } =
-      require('./cosmos/cosmosLabelingRecords') as typeof import('./cosmos/cosmosLabelingRecords');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    return { store: createCosmosLabelStore(env), records: createCosmosLabelingRecords(env), blobs };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CosmosStore } = require('./cosmos/cosmosStore') as typeof import('./cosmos/cosmosStore');
+    return { store: new CosmosStore(store), blobs };
   }
-  const file = env.LABEL_STORE_PATH || path.join(env.DATA_DIR || '.data', 'labels.db');
-  return { store: new SqliteLabelStore(file), records: new SqliteLabelingRecords(file), blobs };
+  return { store: new SqliteStore(store.file), blobs };
 }
 
 export function services(env: NodeJS.ProcessEnv = process.env): Services {

@@ -29,8 +29,8 @@ const Database = require('better-sqlite3');
 const { planImage, renderImage } = require(path.join(root, 'dist/scripts/demo/syntheticImages.js'));
 const { forEachLimit } = require(path.join(root, 'dist/scripts/demo/demoUpload.js'));
 const { projectCreateSchema } = require(path.join(root, 'dist/shared/domain/project.js'));
-const { SqliteLabelStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteLabelStore.js'));
-const { createCosmosLabelStore } = require(path.join(root, 'dist/adapters/cosmos/cosmosLabelStore.js'));
+const { SqliteStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteStore.js'));
+const { createCosmosStore } = require(path.join(root, 'dist/adapters/cosmos/cosmosStore.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -245,8 +245,8 @@ try {
   const dataDir = path.join(workDir, 'data');
   const cosmos = args.store === 'cosmos' ? await startCosmosServer() : undefined;
   const store = cosmos
-    ? createCosmosLabelStore({ ...process.env, ...cosmos.env })
-    : new SqliteLabelStore(path.join(dataDir, 'labels.db'));
+    ? createCosmosStore({ ...process.env, ...cosmos.env })
+    : new SqliteStore(path.join(dataDir, 'labels.db'));
   const spec = projectCreateSchema.parse({
     id: projectId,
     name: 'Ingestion benchmark',
@@ -257,7 +257,7 @@ try {
     incrementalRefresh: { enabled: false, intervalMinutes: 60 },
   });
   const now = new Date().toISOString();
-  await store.insertProject({ ...spec, status: 'active', createdAt: now, createdBy: 'bench', updatedAt: now });
+  await store.projects.insert({ ...spec, status: 'active', createdAt: now, createdBy: 'bench', updatedAt: now });
   if (!cosmos) await store.close();
 
   devhost = await startDevhost(dataDir, storage.connectionString, cosmos?.env);
@@ -265,12 +265,12 @@ try {
   const counters = cosmos ? undefined : new Database(path.join(dataDir, 'labels.db'), { readonly: true });
   const sum = (c, states) => states.reduce((n, st) => n + (c.byState[st] ?? 0), 0);
   const liveTasks = cosmos
-    ? { get: async (id) => ({ n: sum(await store.getCounters(id), ['new', 'rejected']) }) }
+    ? { get: async (id) => ({ n: sum(await store.tasks.counters(id), ['new', 'rejected']) }) }
     : counters.prepare(
         "SELECT COALESCE(SUM(value), 0) AS n FROM counters WHERE project_id = ? AND name IN ('byState.new', 'byState.rejected')",
       );
   const rejected = cosmos
-    ? { get: async (id) => ({ n: sum(await store.getCounters(id), ['rejected']) }) }
+    ? { get: async (id) => ({ n: sum(await store.tasks.counters(id), ['rejected']) }) }
     : counters.prepare(
         "SELECT COALESCE(SUM(value), 0) AS n FROM counters WHERE project_id = ? AND name = 'byState.rejected'",
       );

@@ -24,8 +24,7 @@ import { waitForReady } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { SqliteLabelStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteLabelStore.js'));
-const { SqliteLabelingRecords } = require(path.join(root, 'dist/adapters/sqlite/sqliteLabelingRecords.js'));
+const { SqliteStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteStore.js'));
 const { decideBlobCreated } = require(path.join(root, 'dist/shared/domain/blobFacts.js'));
 const { taskIdFor } = require(path.join(root, 'dist/shared/domain/task.js'));
 
@@ -85,12 +84,11 @@ function projectRecord(now) {
 /** Registers the tasks as ingestion would (one BlobCreated decision per image), in large transactions. */
 async function seed(dataDir) {
   const file = path.join(dataDir, 'labels.db');
-  const store = new SqliteLabelStore(file);
-  const records = new SqliteLabelingRecords(file);
+  const store = new SqliteStore(file);
   const now = new Date().toISOString();
   const t0 = performance.now();
   try {
-    await store.insertProject(projectRecord(now));
+    await store.projects.insert(projectRecord(now));
     const chunk = 10_000;
     for (let start = 0; start < taskCount; start += chunk) {
       const items = [];
@@ -112,16 +110,15 @@ async function seed(dataDir) {
           mutation: (t) => decideBlobCreated(projectId, t, facts, now),
         });
       }
-      await store.mutateTasks(projectId, items);
+      await store.tasks.mutateMany(projectId, items);
     }
     for (const l of labelers) {
-      await records.putMember({ projectId, userId: l.id, role: 'labeler', addedAt: now, addedBy: admin.id });
+      await store.members.put({ projectId, userId: l.id, role: 'labeler', addedAt: now, addedBy: admin.id });
     }
-    const registered = (await store.getCounters(projectId)).byState.new;
+    const registered = (await store.tasks.counters(projectId)).byState.new;
     if (registered !== taskCount) throw new Error(`seeded ${registered} tasks, expected ${taskCount}`);
   } finally {
     await store.close();
-    await records.close();
   }
   return (performance.now() - t0) / 1000;
 }

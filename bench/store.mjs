@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { SqliteLabelStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteLabelStore.js'));
-const { createCosmosLabelStore } = require(path.join(root, 'dist/adapters/cosmos/cosmosLabelStore.js'));
+const { SqliteStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteStore.js'));
+const { createCosmosStore } = require(path.join(root, 'dist/adapters/cosmos/cosmosStore.js'));
 const { decideBlobCreated } = require(path.join(root, 'dist/shared/domain/blobFacts.js'));
 const { taskIdFor } = require(path.join(root, 'dist/shared/domain/task.js'));
 
@@ -55,11 +55,11 @@ async function measure(name, store) {
   const items = decisions();
   const t0 = performance.now();
   for (let i = 0; i < items.length; i += batch) {
-    const results = await store.mutateTasks(projectId, items.slice(i, i + batch));
+    const results = await store.tasks.mutateMany(projectId, items.slice(i, i + batch));
     if (results.some((r) => r.outcome !== 'written')) throw new Error(`${name}: a create was not written`);
   }
   const seconds = (performance.now() - t0) / 1000;
-  const counted = (await store.getCounters(projectId)).byState.new;
+  const counted = (await store.tasks.counters(projectId)).byState.new;
   if (counted !== events) throw new Error(`${name}: counters say ${counted} new tasks, expected ${events}`);
   const figure = {
     name,
@@ -97,7 +97,7 @@ async function startCosmosServerProcess() {
 const results = [];
 if (only.includes('sqlite')) {
   const dir = mkdtempSync(path.join(tmpdir(), 'store-bench-'));
-  const store = new SqliteLabelStore(path.join(dir, 'labels.db'));
+  const store = new SqliteStore(path.join(dir, 'labels.db'));
   try {
     results.push(await measure('SQLite (WAL file)', store));
   } finally {
@@ -107,7 +107,7 @@ if (only.includes('sqlite')) {
 }
 if (only.includes('cosmos')) {
   const server = await startCosmosServerProcess();
-  const store = createCosmosLabelStore({
+  const store = createCosmosStore({
     COSMOS_ENDPOINT: server.endpoint,
     COSMOS_KEY: 'cosmosdb-server-accepts-any-key',
     COSMOS_ALLOW_INSECURE_TLS: '1',

@@ -1,15 +1,10 @@
-import * as df from 'durable-functions';
 import { services } from '../adapters/composition';
-import {
-  backfillActivities,
-  type CheckPageInput,
-  type CheckPageResult,
-  type ListPageInput,
-  type ListPageResult,
-  type PrepareResult,
-} from '../shared/domain/backfill';
+import type { CheckPageResult, ListPageResult, PrepareResult } from '../shared/domain/backfill';
 import { BackfillService } from '../shared/services/backfill';
-import { backfillSettings } from './backfill/settings';
+import { appSettings } from '../shared/settings';
+import { checkBackfillPage, listBackfillPage, prepareBackfill } from '../shared/workflows/backfill';
+import type { InputOf } from '../shared/workflows/contract';
+import { registerActivity } from './workflow/registerActivity';
 
 /**
  * The activities of orchestrations/backfillProject.ts. Each runs at least once (a crash re-runs it), and each is
@@ -17,19 +12,21 @@ import { backfillSettings } from './backfill/settings';
  */
 
 function backfill(): BackfillService {
-  return new BackfillService(services(), backfillSettings());
+  return new BackfillService(services(), appSettings().backfill);
 }
 
-df.app.activity(backfillActivities.prepare, {
-  handler: (input: { projectId: string }): Promise<PrepareResult> => backfill().prepare(input.projectId),
-});
+export function prepareBackfillActivity(input: InputOf<typeof prepareBackfill>): Promise<PrepareResult> {
+  return backfill().prepare(input.projectId);
+}
 
-df.app.activity(backfillActivities.listPage, {
-  handler: (input: ListPageInput): Promise<ListPageResult> =>
-    backfill().listAndRegisterPage(input.projectId, input.continuationToken),
-});
+export function listBackfillPageActivity(input: InputOf<typeof listBackfillPage>): Promise<ListPageResult> {
+  return backfill().listAndRegisterPage(input.projectId, input.continuationToken);
+}
 
-df.app.activity(backfillActivities.checkPage, {
-  handler: (input: CheckPageInput): Promise<CheckPageResult> =>
-    backfill().checkTaskPage(input.projectId, input.createdBefore, input.continuationToken),
-});
+export function checkBackfillPageActivity(input: InputOf<typeof checkBackfillPage>): Promise<CheckPageResult> {
+  return backfill().checkTaskPage(input.projectId, input.createdBefore, input.continuationToken);
+}
+
+registerActivity(prepareBackfill, prepareBackfillActivity);
+registerActivity(listBackfillPage, listBackfillPageActivity);
+registerActivity(checkBackfillPage, checkBackfillPageActivity);

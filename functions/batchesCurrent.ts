@@ -1,13 +1,13 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { labelingContext, labelingService } from './http/labelingRoute';
+import { batchService, labelingContext } from './http/labelingRoute';
 import { problem } from './http/problem';
 
 /** `GET /api/projects/{projectId}/batches/current` (labeler, member): the caller's live batch. */
 export async function currentBatch(request: HttpRequest): Promise<HttpResponseInit> {
   const ctx = await labelingContext(request);
   if (!ctx.ok) return ctx.response;
-  const service = labelingService();
-  const batch = await service.findBatch(ctx.project.id, ctx.principal.userId);
+  const service = batchService();
+  const batch = await service.find(ctx.project.id, ctx.principal.userId);
   if (!batch) return problem(404, 'No live batch', 'You hold no batch in this project: POST …/batches to get one.');
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: await service.view(ctx.project, batch) };
 }

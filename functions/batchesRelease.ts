@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { durableClient } from './http/durableClient';
-import { labelingContext, labelingService } from './http/labelingRoute';
+import { batchService, labelingContext } from './http/labelingRoute';
 import { signalBatchEnded } from './http/labelingSignals';
 
 /**
@@ -11,7 +11,7 @@ import { signalBatchEnded } from './http/labelingSignals';
 export async function releaseBatch(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const ctx = await labelingContext(request);
   if (!ctx.ok) return ctx.response;
-  const { batch, released } = await labelingService().releaseCurrent(ctx.project.id, ctx.principal.userId);
+  const { batch, released } = await batchService().releaseCurrent(ctx.project.id, ctx.principal.userId);
   if (batch) await signalBatchEnded(durableClient(context), ctx.project.id, ctx.principal.userId, batch.id);
   return { status: 200, jsonBody: { batchId: batch?.id ?? null, released } };
 }

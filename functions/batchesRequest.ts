@@ -2,8 +2,9 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { durableClient } from './http/durableClient';
+import { allocatingResponse } from './http/allocating';
 import { obtainBatch } from './http/batchRequest';
-import { labelingContext, labelingService } from './http/labelingRoute';
+import { batchService, labelingContext } from './http/labelingRoute';
 import { problem } from './http/problem';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -13,7 +14,7 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
  * through their session orchestration — images with read URLs valid ~1 h, sizes, prelabels, and the lease expiry.
  * `Idempotency-Key` makes a retried request return the batch of the first attempt. An empty batch (200,
  * `tasks: []`) carries the reason. When allocation takes longer than a few seconds the answer is 202 with a
- * status URL (`GET …/batches/current`).
+ * status URL for this request (`GET …/batches/requests/{requestId}`).
  */
 export async function requestBatchHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const ctx = await labelingContext(request, { needsActive: true });
@@ -24,17 +25,10 @@ export async function requestBatchHandler(request: HttpRequest, context: Invocat
       errors: [{ field: 'Idempotency-Key', message: 'invalid format' }],
     });
   }
-  const service = labelingService();
-  const batch = await obtainBatch(
-    durableClient(context),
-    service,
-    ctx.project.id,
-    ctx.principal.userId,
-    key ?? randomUUID(),
-  );
-  const current = `/api/projects/${ctx.project.id}/batches/current`;
-  if (!batch)
-    return { status: 202, headers: { location: current, 'retry-after': '1' }, jsonBody: { status: 'allocating' } };
+  const service = batchService();
+  const requestId = key ?? randomUUID();
+  const batch = await obtainBatch(durableClient(context), service, ctx.project.id, ctx.principal.userId, requestId);
+  if (!batch) return allocatingResponse(ctx.project.id, requestId);
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: await service.view(ctx.project, batch) };
 }
 

@@ -1,37 +1,39 @@
-import * as df from 'durable-functions';
 import { services } from '../adapters/composition';
+import { BatchService } from '../shared/services/batches';
+import { TrainingService } from '../shared/services/training';
 import {
-  labelingActivities,
-  type AllocateBatchInput,
+  allocateBatch,
+  evaluateTraining,
+  expireBatch,
   type AllocatedBatch,
-  type ExpireBatchInput,
   type ExpireBatchResult,
-  type MlAssistInput,
-} from '../shared/domain/labelingWorkflow';
-import { LabelingService } from '../shared/services/labeling';
+  type TrainingEvaluation,
+} from '../shared/workflows/labeling';
+import type { InputOf } from '../shared/workflows/contract';
+import { registerActivity } from './workflow/registerActivity';
 
-/** Activities of the labeler-session and ML Assist orchestrations: thin calls into the labeling service. */
-function labeling(): LabelingService {
-  const { store, records, blobs } = services();
-  return new LabelingService({ store, records, blobs });
+/** Activities of the labeler-session and ML Assist orchestrations: thin calls into the services. */
+
+const batches = () => new BatchService(services());
+
+export async function allocateBatchActivity(input: InputOf<typeof allocateBatch>): Promise<AllocatedBatch> {
+  const batch = await batches().allocate(input.projectId, input.labelerId, input.requestId);
+  const live = batch.state === 'live' && batch.labelerId === input.labelerId;
+  return { batchId: batch.id, taskCount: live ? batch.taskIds.length : 0, leaseExpiresAt: batch.leaseExpiresAt };
 }
 
-df.app.activity(labelingActivities.allocateBatch, {
-  handler: async (input: AllocateBatchInput): Promise<AllocatedBatch> => {
-    const batch = await labeling().allocateBatch(input.projectId, input.labelerId, input.requestId);
-    const live = batch.state === 'live' && batch.labelerId === input.labelerId;
-    return { batchId: batch.id, taskCount: live ? batch.taskIds.length : 0, leaseExpiresAt: batch.leaseExpiresAt };
-  },
-});
+export function expireBatchActivity(input: InputOf<typeof expireBatch>): Promise<ExpireBatchResult> {
+  return batches().expire(input.projectId, input.batchId);
+}
 
-df.app.activity(labelingActivities.expireBatch, {
-  handler: (input: ExpireBatchInput): Promise<ExpireBatchResult> =>
-    labeling().expireBatch(input.projectId, input.batchId),
-});
+export async function evaluateTrainingActivity(input: InputOf<typeof evaluateTraining>): Promise<TrainingEvaluation> {
+  const { store } = services();
+  const project = await store.projects.get(input.projectId);
+  if (!project || project.value.status === 'archived') return { stop: true };
+  const { requested, nextThreshold } = await new TrainingService({ store }).evaluateTrigger(input.projectId);
+  return { ...(requested ? { requested: requested.id } : {}), ...(nextThreshold ? { nextThreshold } : {}) };
+}
 
-df.app.activity(labelingActivities.evaluateTraining, {
-  handler: async (input: MlAssistInput): Promise<{ requested?: string }> => {
-    const run = await labeling().evaluateTrainingTrigger(input.projectId);
-    return run ? { requested: run.id } : {};
-  },
-});
+registerActivity(allocateBatch, allocateBatchActivity);
+registerActivity(expireBatch, expireBatchActivity);
+registerActivity(evaluateTraining, evaluateTrainingActivity);

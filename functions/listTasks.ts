@@ -48,7 +48,7 @@ export async function listTasks(request: HttpRequest): Promise<HttpResponseInit>
   const query = readQuery(request, querySchema);
   if (!query.ok) return query.response;
 
-  const page = await services().store.listTasks(id, query.value);
+  const page = await services().store.tasks.list(id, query.value);
   return {
     status: 200,
     headers: { 'cache-control': 'no-store' },

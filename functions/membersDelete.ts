@@ -8,9 +8,9 @@ export async function deleteMember(request: HttpRequest): Promise<HttpResponseIn
   const auth = await authorize(request, { role: 'admin' });
   if (!auth.ok) return auth.response;
   const projectId = projectIdParam(request);
-  const project = projectId && (await services().store.getProject(projectId));
+  const project = projectId && (await services().store.projects.get(projectId));
   if (!project) return projectNotFound(request.params.projectId);
-  await services().records.deleteMember(project.value.id, request.params.userId ?? '');
+  await services().store.members.delete(project.value.id, request.params.userId ?? '');
   return { status: 204 };
 }
 

@@ -8,9 +8,9 @@ export async function listMembers(request: HttpRequest): Promise<HttpResponseIni
   const auth = await authorize(request, { role: 'admin' });
   if (!auth.ok) return auth.response;
   const projectId = projectIdParam(request);
-  const project = projectId && (await services().store.getProject(projectId));
+  const project = projectId && (await services().store.projects.get(projectId));
   if (!project) return projectNotFound(request.params.projectId);
-  return { status: 200, jsonBody: { items: await services().records.listMembers(project.value.id) } };
+  return { status: 200, jsonBody: { items: await services().store.members.list(project.value.id) } };
 }
 
 app.http('listMembers', {

@@ -17,7 +17,7 @@ export async function putMember(request: HttpRequest): Promise<HttpResponseInit>
   const auth = await authorize(request, { role: 'admin' });
   if (!auth.ok) return auth.response;
   const projectId = projectIdParam(request);
-  const project = projectId && (await services().store.getProject(projectId));
+  const project = projectId && (await services().store.projects.get(projectId));
   if (!project) return projectNotFound(request.params.projectId);
   const userId = request.params.userId ?? '';
   if (!userIdPattern.test(userId)) {
@@ -27,8 +27,8 @@ export async function putMember(request: HttpRequest): Promise<HttpResponseInit>
   }
   const body = await readJsonBody(request, memberSchema);
   if (!body.ok) return body.response;
-  const records = services().records;
-  const existing = await records.getMember(project.value.id, userId);
+  const { store } = services();
+  const existing = await store.members.get(project.value.id, userId);
   const member = {
     projectId: project.value.id,
     userId,
@@ -36,7 +36,7 @@ export async function putMember(request: HttpRequest): Promise<HttpResponseInit>
     addedAt: existing?.addedAt ?? new Date().toISOString(),
     addedBy: existing?.addedBy ?? auth.principal.userId,
   };
-  await records.putMember(member);
+  await store.members.put(member);
   return { status: existing ? 200 : 201, jsonBody: member };
 }
 

@@ -19,7 +19,7 @@ export async function getProject(request: HttpRequest, context: InvocationContex
   if (!project) return projectNotFound(request.params.projectId);
 
   const [counters, backfill] = await Promise.all([
-    services().store.getCounters(project.value.id),
+    services().store.tasks.counters(project.value.id),
     backfillStatus(df.getClient(context), project.value.id),
   ]);
   return projectResponse(200, project, {

@@ -20,7 +20,9 @@ export async function listProjects(request: HttpRequest): Promise<HttpResponseIn
   if (!query.ok) return query.response;
   let projects = await projectService().list(query.value);
   if (!auth.principal.roles.includes('admin')) {
-    const memberOf = new Set((await services().records.listMemberships(auth.principal.userId)).map((m) => m.projectId));
+    const memberOf = new Set(
+      (await services().store.members.listForUser(auth.principal.userId)).map((m) => m.projectId),
+    );
     projects = projects.filter((p) => memberOf.has(p.id));
   }
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { items: projects.map(projectView) } };

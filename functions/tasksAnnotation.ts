@@ -3,11 +3,11 @@ import * as df from 'durable-functions';
 import { services } from '../adapters/composition';
 import { annotationSchemaFor } from '../shared/domain/annotation';
 import { durableClient } from './http/durableClient';
-import { labelingProblem } from './http/labelingErrors';
-import { labelingContext, labelingService } from './http/labelingRoute';
-import { nudgeMlAssist, signalBatchEnded } from './http/labelingSignals';
+import { refusedProblem } from './http/labelingErrors';
+import { labelingContext, submissionService } from './http/labelingRoute';
 import { readJsonBody } from './http/parse';
 import { notFound } from './http/problem';
+import { signalSubmission } from './http/submissionSignals';
 
 /**
  * `PUT /api/projects/{projectId}/tasks/{taskId}/annotation` (labeler, member): submits boxes (object detection,
@@ -18,33 +18,20 @@ export async function submitAnnotation(request: HttpRequest, context: Invocation
   const ctx = await labelingContext(request);
   if (!ctx.ok) return ctx.response;
   const taskId = request.params.taskId ?? '';
-  const task = await services().store.getTask(ctx.project.id, taskId);
+  const task = await services().store.tasks.get(ctx.project.id, taskId);
   if (!task) return notFound(`Task '${taskId}'`);
   const body = await readJsonBody(request, annotationSchemaFor(ctx.project, task.value));
   if (!body.ok) return body.response;
 
-  const service = labelingService();
-  let submitted;
-  try {
-    submitted = await service.submit(ctx.project.id, ctx.principal.userId, taskId, body.value);
-  } catch (err) {
-    return labelingProblem(err);
-  }
-  const client = durableClient(context);
-  if (submitted.finishedBatch) {
-    await signalBatchEnded(client, ctx.project.id, ctx.principal.userId, submitted.finishedBatch.id);
-  }
-  // The coordinator re-reads the store; it only needs waking once a training threshold has been reached.
-  if (submitted.result.outcome === 'written' && (await service.trainingDue(ctx.project))) {
-    await nudgeMlAssist(client, ctx.project.id);
-  }
-  const stored = submitted.result.task ?? (await services().store.getTask(ctx.project.id, taskId))?.value;
+  const submitted = await submissionService().submit(ctx.project, ctx.principal.userId, taskId, body.value);
+  if (submitted.kind === 'refused') return refusedProblem(submitted);
+  await signalSubmission(durableClient(context), ctx.project.id, ctx.principal.userId, submitted);
   return {
     status: 200,
     jsonBody: {
       taskId,
-      state: stored?.state,
-      annotation: stored?.annotation,
+      state: submitted.task?.state,
+      annotation: submitted.task?.annotation,
       unchanged: submitted.result.outcome === 'ignored',
       batchFinished: submitted.finishedBatch !== undefined,
     },

@@ -2,8 +2,9 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { durableClient } from './http/durableClient';
+import { allocatingResponse } from './http/allocating';
 import { obtainBatch } from './http/batchRequest';
-import { labelingContext, labelingService } from './http/labelingRoute';
+import { batchService, labelingContext } from './http/labelingRoute';
 
 /**
  * `GET /api/projects/{projectId}/tasks/next` (labeler, member): the next image to label from the caller's live
@@ -12,12 +13,10 @@ import { labelingContext, labelingService } from './http/labelingRoute';
 export async function nextTask(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const ctx = await labelingContext(request, { needsActive: true });
   if (!ctx.ok) return ctx.response;
-  const service = labelingService();
-  const batch = await obtainBatch(durableClient(context), service, ctx.project.id, ctx.principal.userId, randomUUID());
-  if (!batch) {
-    const current = `/api/projects/${ctx.project.id}/batches/current`;
-    return { status: 202, headers: { location: current, 'retry-after': '1' }, jsonBody: { status: 'allocating' } };
-  }
+  const service = batchService();
+  const requestId = randomUUID();
+  const batch = await obtainBatch(durableClient(context), service, ctx.project.id, ctx.principal.userId, requestId);
+  if (!batch) return allocatingResponse(ctx.project.id, requestId);
   const view = await service.view(ctx.project, batch);
   const next = view.tasks.find((t) => t.state === 'assigned');
   return {

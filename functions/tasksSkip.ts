@@ -2,10 +2,10 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { durableClient } from './http/durableClient';
-import { labelingProblem } from './http/labelingErrors';
-import { labelingContext, labelingService } from './http/labelingRoute';
-import { signalBatchEnded } from './http/labelingSignals';
+import { refusedProblem } from './http/labelingErrors';
+import { labelingContext, submissionService } from './http/labelingRoute';
 import { readJsonBody } from './http/parse';
+import { signalSubmission } from './http/submissionSignals';
 
 const skipSchema = z.object({ reason: z.enum(['noObjects', 'badImage', 'unsure']).optional() }).strict();
 
@@ -24,15 +24,9 @@ export async function skipTask(request: HttpRequest, context: InvocationContext)
     if (!body.ok) return body.response;
     reason = body.value.reason;
   }
-  let skipped;
-  try {
-    skipped = await labelingService().skip(ctx.project.id, ctx.principal.userId, taskId, reason);
-  } catch (err) {
-    return labelingProblem(err);
-  }
-  if (skipped.finishedBatch) {
-    await signalBatchEnded(durableClient(context), ctx.project.id, ctx.principal.userId, skipped.finishedBatch.id);
-  }
+  const skipped = await submissionService().skip(ctx.project, ctx.principal.userId, taskId, reason);
+  if (skipped.kind === 'refused') return refusedProblem(skipped);
+  await signalSubmission(durableClient(context), ctx.project.id, ctx.principal.userId, skipped);
   return {
     status: 200,
     jsonBody: {

@@ -6,7 +6,7 @@ import { labelingContext } from './http/labelingRoute';
 export async function listTrainingRuns(request: HttpRequest): Promise<HttpResponseInit> {
   const ctx = await labelingContext(request);
   if (!ctx.ok) return ctx.response;
-  return { status: 200, jsonBody: { items: await services().records.listTrainingRuns(ctx.project.id) } };
+  return { status: 200, jsonBody: { items: await services().store.trainingRuns.list(ctx.project.id) } };
 }
 
 app.http('listTrainingRuns', {

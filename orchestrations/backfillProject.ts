@@ -3,40 +3,33 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import {
   afterCheckPage,
   afterListPage,
-  backfillActivities,
-  backfillOrchestration,
   completedProgress,
   initialProgress,
   startCursor,
   type BackfillCursor,
-  type BackfillInput,
-  type CheckPageResult,
-  type ListPageResult,
-  type PrepareResult,
 } from '../shared/domain/backfill';
+import {
+  backfillProject as backfillContract,
+  checkBackfillPage,
+  listBackfillPage,
+  prepareBackfill,
+} from '../shared/workflows/backfill';
+import { call, continueAsNew, inputOf } from './calls';
 
 /** Pages per execution before `continueAsNew`: keeps the replayed history short on a 1M-blob container. */
 const pagesPerExecution = 20;
-
-/** Storage hiccups and throttling are retried with backoff; a persistent failure fails the run (the next refresh or
- * reconcile starts over, and registration is idempotent). */
-function retryOptions(): df.RetryOptions {
-  const options = new df.RetryOptions(2_000, 6);
-  options.backoffCoefficient = 2;
-  options.maxRetryIntervalInMilliseconds = 60_000;
-  return options;
-}
 
 /**
  * `backfillProject`, instance `backfill-<projectId>`, input `{ projectId }`: registers every blob the project's
  * dataset holds (page by page), then — if the project already had tasks — marks tasks whose blob vanished without a
  * delete event as removed. Progress is the custom status. Started by project creation, `POST .../refresh` and the
  * reconcile timer; live Event Grid events may run at the same time (all writes are sequencer-aware decisions).
+ * Storage hiccups and throttling are retried per the contracts; a persistent failure fails the run (the next refresh
+ * or reconcile starts over, and registration is idempotent).
  */
 export const backfillProject: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput() as BackfillInput;
+  const input = inputOf(context, backfillContract);
   const { projectId } = input;
-  const retry = retryOptions();
   let cursor: BackfillCursor;
 
   if (input.resume) {
@@ -44,9 +37,7 @@ export const backfillProject: OrchestrationHandler = function* (context: Orchest
   } else {
     const startedAt = context.df.currentUtcDateTime.toISOString();
     context.df.setCustomStatus(initialProgress(startedAt));
-    const prepared = (yield context.df.callActivityWithRetry(backfillActivities.prepare, retry, {
-      projectId,
-    })) as PrepareResult;
+    const prepared = yield* call(context, prepareBackfill, { projectId });
     if (prepared.skip) {
       const skipped = { ...initialProgress(startedAt), phase: 'skipped' as const, note: prepared.skip };
       context.df.setCustomStatus(skipped);
@@ -58,21 +49,21 @@ export const backfillProject: OrchestrationHandler = function* (context: Orchest
 
   for (let pages = 0; cursor.phase !== 'completed'; pages++) {
     if (pages === pagesPerExecution) {
-      context.df.continueAsNew({ projectId, resume: cursor } satisfies BackfillInput);
+      continueAsNew(context, backfillContract, { projectId, resume: cursor });
       return undefined;
     }
     if (cursor.phase === 'listing') {
-      const page = (yield context.df.callActivityWithRetry(backfillActivities.listPage, retry, {
+      const page = yield* call(context, listBackfillPage, {
         projectId,
-        continuationToken: cursor.continuationToken,
-      })) as ListPageResult;
+        ...(cursor.continuationToken ? { continuationToken: cursor.continuationToken } : {}),
+      });
       cursor = afterListPage(cursor, page);
     } else {
-      const page = (yield context.df.callActivityWithRetry(backfillActivities.checkPage, retry, {
+      const page = yield* call(context, checkBackfillPage, {
         projectId,
-        continuationToken: cursor.continuationToken,
+        ...(cursor.continuationToken ? { continuationToken: cursor.continuationToken } : {}),
         createdBefore: cursor.progress.startedAt,
-      })) as CheckPageResult;
+      });
       cursor = afterCheckPage(cursor, page);
     }
     context.df.setCustomStatus(cursor.progress);
@@ -83,4 +74,4 @@ export const backfillProject: OrchestrationHandler = function* (context: Orchest
   return done;
 };
 
-df.app.orchestration(backfillOrchestration, backfillProject);
+df.app.orchestration(backfillContract.name, backfillProject);

@@ -1,74 +1,95 @@
 import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import {
-  labelingActivities,
-  labelingEvents,
-  labelingOrchestrations,
+  allocateBatch,
+  batchEnded,
+  expireBatch,
+  labelerSession as sessionContract,
+  requestBatch,
   type AllocatedBatch,
-  type BatchEndedEvent,
-  type BatchRequestEvent,
-  type ExpireBatchResult,
-  type LabelerSessionInput,
-} from '../shared/domain/labelingWorkflow';
+  type LabelerSessionStatus,
+} from '../shared/workflows/labeling';
+import { call, continueAsNew, inputOf, payloadOf, waitFor } from './calls';
 
 /**
  * One labeler's session in one project (instance `labeler-<project>-<hash(user)>`): allocate a batch for the
  * request, hold it until it is finished or released or its lease runs out (the lease is extended by each
  * submission, so the timer re-arms to the latest expiry), return unfinished tasks to the pool, then continue as new
  * and wait for the next request (or serve the one that arrived meanwhile).
+ *
+ * Every `Task.any` holds only tasks created for it. The Functions Durable extension re-creates a timer that is put
+ * into a second compound task under a new task id (durable-js#574); its firing would then complete the wrong slot
+ * and fail the instance. So each round of the wait creates its own events and timer, and cancels the timer it
+ * leaves behind.
  */
 export const labelerSession: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput() as LabelerSessionInput;
+  const input = inputOf(context, sessionContract);
   const { projectId, labelerId } = input;
   let requestId = input.requestId;
-  if (!requestId) {
-    const request = (yield context.df.waitForExternalEvent(labelingEvents.requestBatch)) as BatchRequestEvent;
-    requestId = request.requestId;
+  while (!requestId) {
+    const request = waitFor(context, requestBatch);
+    yield request;
+    requestId = payloadOf(requestBatch, request)?.requestId; // a malformed raise is ignored
   }
-  const batch = (yield context.df.callActivity(labelingActivities.allocateBatch, {
-    projectId,
-    labelerId,
-    requestId,
-  })) as AllocatedBatch;
-  context.df.setCustomStatus({ batchId: batch.batchId, requestId, leaseExpiresAt: batch.leaseExpiresAt });
+  context.df.setCustomStatus({ requestId } satisfies LabelerSessionStatus);
 
-  // A request for the next batch that arrives while this one is held is served by the next execution (events this
-  // execution received but did not wait for are gone after continue-as-new).
-  let nextRequestId: string | undefined;
-  if (batch.taskCount > 0) {
-    let lease = context.df.createTimer(new Date(batch.leaseExpiresAt));
-    for (;;) {
-      const ended = context.df.waitForExternalEvent(labelingEvents.batchEnded);
-      const request = context.df.waitForExternalEvent(labelingEvents.requestBatch);
-      const winner = yield context.df.Task.any([ended, request, lease]);
-      if (winner === ended) {
-        // A late hint about an earlier batch must not stop this one's lease: it would then never expire.
-        if ((ended.result as BatchEndedEvent | undefined)?.batchId !== batch.batchId) continue;
-        lease.cancel();
-        break;
-      }
-      if (winner === request) {
-        const asked = (request.result as BatchRequestEvent).requestId;
-        if (asked === requestId) continue; // the same request raised again
-        // The endpoint only asks when it found no live batch: this one has ended, or allocation returns it again.
-        lease.cancel();
-        nextRequestId = asked;
-        break;
-      }
-      const check = (yield context.df.callActivity(labelingActivities.expireBatch, {
-        projectId,
-        batchId: batch.batchId,
-      })) as ExpireBatchResult;
-      if (check.closed || !check.leaseExpiresAt) break;
-      lease = context.df.createTimer(new Date(check.leaseExpiresAt));
-    }
+  let batch: AllocatedBatch;
+  try {
+    batch = yield* call(context, allocateBatch, { projectId, labelerId, requestId });
+  } catch {
+    // The store stayed unavailable through every retry: serve nothing now; the labeler's next request starts over.
+    continueAsNew(context, sessionContract, { projectId, labelerId });
+    return undefined;
   }
-  context.df.continueAsNew({
+  context.df.setCustomStatus({
+    requestId,
+    batchId: batch.batchId,
+    leaseExpiresAt: batch.leaseExpiresAt,
+  } satisfies LabelerSessionStatus);
+
+  const nextRequestId = batch.taskCount > 0 ? yield* holdBatch(context, projectId, batch, requestId) : undefined;
+  continueAsNew(context, sessionContract, {
     projectId,
     labelerId,
     ...(nextRequestId ? { requestId: nextRequestId } : {}),
-  } satisfies LabelerSessionInput);
+  });
   return undefined;
 };
 
-df.app.orchestration(labelingOrchestrations.labelerSession, labelerSession);
+/**
+ * Waits until the batch ends (finished or released), its lease runs out, or the labeler asks for another batch
+ * (the endpoint only asks when it found no live batch: this one has ended, or allocation returns it again). Returns
+ * the request to serve next, if one arrived. Events this execution received but did not wait for are gone after
+ * continue-as-new, which is why a new request is carried in the next execution's input.
+ */
+function* holdBatch(
+  context: OrchestrationContext,
+  projectId: string,
+  batch: AllocatedBatch,
+  requestId: string,
+): Generator<Task, string | undefined, unknown> {
+  let leaseExpiresAt = batch.leaseExpiresAt;
+  for (;;) {
+    const ended = waitFor(context, batchEnded);
+    const request = waitFor(context, requestBatch);
+    const lease = context.df.createTimer(new Date(leaseExpiresAt));
+    const winner = yield context.df.Task.any([ended, request, lease]);
+    if (!lease.isCompleted) lease.cancel();
+
+    if (winner === ended) {
+      // A late hint about an earlier batch must not stop this one's lease: it would then never expire.
+      if (payloadOf(batchEnded, ended)?.batchId === batch.batchId) return undefined;
+      continue;
+    }
+    if (winner === request) {
+      const asked = payloadOf(requestBatch, request)?.requestId;
+      if (!asked || asked === requestId) continue; // the same request raised again, or a malformed one
+      return asked;
+    }
+    const check = yield* call(context, expireBatch, { projectId, batchId: batch.batchId });
+    if (check.closed || !check.leaseExpiresAt) return undefined;
+    leaseExpiresAt = check.leaseExpiresAt;
+  }
+}
+
+df.app.orchestration(sessionContract.name, labelerSession);

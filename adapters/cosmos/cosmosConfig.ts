@@ -1,32 +1,19 @@
 import { CosmosClient, type CosmosClientOptions } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import https from 'node:https';
+import { parseSettings, type AppSettings } from '../../shared/settings';
 
 /**
- * Settings for the Cosmos DB label store, read from the app settings:
- *   COSMOS_ENDPOINT            account endpoint, e.g. https://myaccount.documents.azure.com:443/
- *   COSMOS_KEY                 account key; when unset, DefaultAzureCredential (managed identity, az login…)
- *   COSMOS_DATABASE            database id (default `mlassist`)
- *   COSMOS_ALLOW_INSECURE_TLS  `1` only for the emulator or cosmosdb-server, which use self-signed certificates
+ * Settings for the Cosmos DB store (COSMOS_ENDPOINT, COSMOS_KEY, COSMOS_DATABASE, COSMOS_ALLOW_INSECURE_TLS; see
+ * shared/settings.ts). Without a key the client authenticates with DefaultAzureCredential (managed identity).
  */
-export interface CosmosSettings {
-  endpoint: string;
-  key?: string;
-  databaseId: string;
-  allowInsecureTls: boolean;
-}
+export type CosmosSettings = Omit<Extract<AppSettings['store'], { kind: 'cosmos' }>, 'kind'>;
 
-export const defaultDatabaseId = 'mlassist';
-
-export function cosmosSettingsFrom(env: NodeJS.ProcessEnv): CosmosSettings {
-  const endpoint = env.COSMOS_ENDPOINT?.trim();
-  if (!endpoint) throw new Error('COSMOS_ENDPOINT is not set.');
-  return {
-    endpoint,
-    key: env.COSMOS_KEY || undefined,
-    databaseId: env.COSMOS_DATABASE?.trim() || defaultDatabaseId,
-    allowInsecureTls: env.COSMOS_ALLOW_INSECURE_TLS === '1',
-  };
+export function cosmosSettingsFrom(env: Record<string, string | undefined>): CosmosSettings {
+  const { store } = parseSettings(env);
+  if (store.kind !== 'cosmos') throw new Error('COSMOS_ENDPOINT is not set.');
+  const { kind: _kind, ...settings } = store;
+  return settings;
 }
 
 export interface ConnectedClient {
@@ -35,8 +22,9 @@ export interface ConnectedClient {
   dispose(): void;
 }
 
-export function connectCosmos(settings: CosmosSettings): ConnectedClient {
-  const options: CosmosClientOptions = { endpoint: settings.endpoint };
+/** `extra` adds client options (tests pass a fault-injecting plugin through it). */
+export function connectCosmos(settings: CosmosSettings, extra: Partial<CosmosClientOptions> = {}): ConnectedClient {
+  const options: CosmosClientOptions = { ...extra, endpoint: settings.endpoint };
   if (settings.key) options.key = settings.key;
   else options.aadCredentials = new DefaultAzureCredential();
 

@@ -1,20 +1,29 @@
 import type { Container, PatchOperation } from '@azure/cosmos';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   applyDelta,
   counterDelta,
+  counterDrift,
   emptyCounters,
   type CounterDelta,
   type ProjectCounters,
 } from '../../shared/domain/counters';
 import type { Task, TaskState } from '../../shared/domain/task';
-import { ConflictError } from '../../shared/ports/labelStore';
-import { conflict, hasStatus, notFound, preconditionFailed } from './cosmosErrors';
+import { ConflictError, type Recount } from '../../shared/ports/store';
+import { conflict, hasStatus, notFound, preconditionFailed, statusOf } from './cosmosErrors';
 import { countersId, inProject, type CountersDocument } from './documents';
 
 /** Cosmos accepts at most 10 operations in one patch. */
 const maxPatchOperations = 10;
 const maxRecountAttempts = 5;
 const recountPageSize = 1000;
+/**
+ * A counters patch follows a task write that has already happened: losing it would leave the counters off for good
+ * (a redelivered event finds the task written and changes nothing). So transient refusals are retried well past the
+ * SDK's own throttling retries; whatever still slips through is repaired by the reconcile timer's recount.
+ */
+const patchAttempts = 8;
+const transientStatuses = new Set([408, 429, 449, 500, 503]);
 
 /** Adds counter deltas together, so a batch of task writes costs one counters patch instead of one per task. */
 export function addDelta(into: CounterDelta, delta: CounterDelta): void {
@@ -28,8 +37,9 @@ export function addDelta(into: CounterDelta, delta: CounterDelta): void {
  * The per-project counters document, kept in step with task writes by `incr` patches. A task write and its
  * counter patch are two requests: a transactional batch could join them, but cosmosdb-server cannot run one (so no
  * test could cover it), and it would cost ingestion its bulk path (one batch request per task instead of 100 tasks
- * per bulk request). A crash between the two leaves the counters off by that write's delta; `recount` rebuilds them
- * from the tasks and is what reconciliation runs.
+ * per bulk request). So the patch is retried on transient failures, and a crash between the two (or a failure that
+ * outlasts the retries) leaves the counters off by that write's delta until the reconcile timer's `recount`
+ * rebuilds them from the tasks and reports the drift it repaired.
  */
 export class CountersDocumentStore {
   readonly #container: Container;
@@ -59,13 +69,20 @@ export class CountersDocumentStore {
   }
 
   async #patch(projectId: string, operations: PatchOperation[]): Promise<void> {
-    try {
-      await this.#container.item(countersId, projectId).patch(operations);
-    } catch (err) {
-      if (!hasStatus(err, notFound)) throw err;
-      // First write in this project: create the document (another writer may win that race), then increment.
-      await this.#createIfAbsent(projectId);
-      await this.#container.item(countersId, projectId).patch(operations);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#container.item(countersId, projectId).patch(operations);
+        return;
+      } catch (err) {
+        if (hasStatus(err, notFound)) {
+          // First write in this project: create the document (another writer may win that race), then increment.
+          await this.#createIfAbsent(projectId);
+          continue;
+        }
+        const status = statusOf(err);
+        if (status === undefined || !transientStatuses.has(status) || attempt >= patchAttempts) throw err;
+        await sleep(Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
     }
   }
 
@@ -82,9 +99,9 @@ export class CountersDocumentStore {
    * while scanning (IfMatch on the counters document); under a steady stream of writes it retries, then gives up
    * with ConflictError so reconciliation can try again later.
    */
-  async recount(projectId: string): Promise<ProjectCounters> {
+  async recount(projectId: string): Promise<Recount> {
     for (let attempt = 1; attempt <= maxRecountAttempts; attempt++) {
-      const etag = await this.#etagCreatingIfAbsent(projectId);
+      const { stored, etag } = await this.#readCreatingIfAbsent(projectId);
       const counters = await this.#scan(projectId);
       try {
         await this.#container
@@ -93,7 +110,7 @@ export class CountersDocumentStore {
             { ...zeroDocument(projectId), byState: { ...counters.byState }, labeledReviewed: counters.labeledReviewed },
             { accessCondition: { type: 'IfMatch', condition: etag } },
           );
-        return counters;
+        return { counters, drift: counterDrift(stored, counters) };
       } catch (err) {
         if (!hasStatus(err, preconditionFailed)) throw err;
       }
@@ -101,10 +118,10 @@ export class CountersDocumentStore {
     throw new ConflictError(`Counters of project '${projectId}' kept changing during ${maxRecountAttempts} recounts.`);
   }
 
-  async #etagCreatingIfAbsent(projectId: string): Promise<string> {
+  async #readCreatingIfAbsent(projectId: string): Promise<{ stored: ProjectCounters; etag: string }> {
     await this.#createIfAbsent(projectId);
-    const { etag } = await this.#container.item(countersId, projectId).read<CountersDocument>();
-    return etag;
+    const { resource, etag } = await this.#container.item(countersId, projectId).read<CountersDocument>();
+    return { stored: resource ? toCounters(resource) : emptyCounters(), etag };
   }
 
   async #scan(projectId: string): Promise<ProjectCounters> {

@@ -1,5 +1,5 @@
 import type { Project } from '../../shared/domain/project';
-import type { Task } from '../../shared/domain/task';
+import { labelerOf, type Task } from '../../shared/domain/task';
 
 /** Id of the one counters document in each project's partition (task ids start with `t`, see taskIdFor). */
 export const countersId = 'counters';
@@ -40,10 +40,6 @@ export function withoutSystemProperties(doc: Record<string, unknown>): Record<st
   const copy = { ...doc };
   for (const key of systemProperties) delete copy[key];
   return copy;
-}
-
-export function labelerOf(t: Task): string | null {
-  return t.assignment?.labelerId ?? t.annotation?.by ?? t.skip?.by ?? null;
 }
 
 export function toTaskDocument(task: Task): TaskDocument {

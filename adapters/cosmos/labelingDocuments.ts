@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Batch, Member, TrainingRun } from '../../shared/ports/labelingRecords';
+import type { Batch, Member, TrainingRun } from '../../shared/domain/labelingRecords';
 import { withoutSystemProperties } from './documents';
 
 /**

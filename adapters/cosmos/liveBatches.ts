@@ -1,12 +1,13 @@
 import type { Container } from '@azure/cosmos';
-import type { Batch } from '../../shared/ports/labelingRecords';
-import { ConflictError, type Versioned } from '../../shared/ports/labelStore';
+import type { Batch } from '../../shared/domain/labelingRecords';
+import { ConflictError, type BatchRepository, type Inserted, type Versioned } from '../../shared/ports/store';
+import type { Ready } from './cosmosStore';
 import { conflict, hasStatus, notFound, preconditionFailed } from './cosmosErrors';
+import { queryProjectRecords } from './projectRecords';
 import {
   batchDocumentId,
   fromBatchDocument,
   liveBatchLockId,
-  ofTypeInProject,
   toBatchDocument,
   toLiveBatchLock,
   type LiveBatchLockDocument,
@@ -38,14 +39,17 @@ interface HeldLock {
  *
  * So whenever a batch document says `live`, the lock names it, and a second live batch is refused.
  */
-export class LiveBatches {
+export class LiveBatches implements BatchRepository {
   readonly #container: Container;
+  readonly #ready: Ready;
 
-  constructor(container: Container) {
+  constructor(container: Container, ready: Ready) {
     this.#container = container;
+    this.#ready = ready;
   }
 
   async get(projectId: string, batchId: string): Promise<Versioned<Batch> | undefined> {
+    await this.#ready();
     try {
       const { resource, etag } = await this.#container
         .item(batchDocumentId(batchId), projectId)
@@ -57,9 +61,9 @@ export class LiveBatches {
     }
   }
 
-  async insert(batch: Batch): Promise<{ created: boolean; batch: Versioned<Batch> }> {
+  async insert(batch: Batch): Promise<Inserted<Batch>> {
     const existing = await this.get(batch.projectId, batch.id);
-    if (existing) return { created: false, batch: existing };
+    if (existing) return { created: false, stored: existing };
     if (batch.state !== 'live') return this.#createBatch(batch);
 
     let acquired: { created: boolean; lock: HeldLock };
@@ -68,21 +72,22 @@ export class LiveBatches {
     } catch (err) {
       // Another live batch holds the lock; but if this very batch was inserted meanwhile, insert-if-absent wins.
       const inserted = err instanceof ConflictError ? await this.get(batch.projectId, batch.id) : undefined;
-      if (inserted) return { created: false, batch: inserted };
+      if (inserted) return { created: false, stored: inserted };
       throw err;
     }
     const stored = acquired.created
-      ? (await this.#createBatch(acquired.lock.lock.batch)).batch
+      ? (await this.#createBatch(acquired.lock.lock.batch)).stored
       : await this.#rollForward(acquired.lock.lock);
     if (stored.value.state !== 'live') {
       // The batch existed before this call took the lock and has already left `live`: the lock just taken is stale.
       await this.#deleteLock(acquired.lock);
-      return { created: false, batch: stored };
+      return { created: false, stored };
     }
-    return { created: acquired.created, batch: stored };
+    return { created: acquired.created, stored };
   }
 
   async getLive(projectId: string, labelerId: string): Promise<Versioned<Batch> | undefined> {
+    await this.#ready();
     const held = await this.#readLock(projectId, labelerId);
     if (!held) return undefined;
     const batch = await this.#rollForward(held.lock);
@@ -91,6 +96,7 @@ export class LiveBatches {
   }
 
   async replace(batch: Batch, ifMatch: string): Promise<Versioned<Batch>> {
+    await this.#ready();
     const current = await this.get(batch.projectId, batch.id);
     if (!current || current.etag !== ifMatch) {
       throw new ConflictError(`Batch '${batch.id}' was changed by another writer.`);
@@ -116,12 +122,20 @@ export class LiveBatches {
     return replaced;
   }
 
+  /** Live batch documents, not locks: a stale lock must not name a batch that is still at work. */
+  async listLive(projectId: string): Promise<Batch[]> {
+    await this.#ready();
+    const docs = await queryProjectRecords(this.#container, projectId, 'batch', "c.state = 'live'");
+    return docs.map(fromBatchDocument).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** Live batch documents, not locks: a stale lock must not count as a labeler at work. */
   async countLive(projectId: string): Promise<number> {
+    await this.#ready();
     const { resources } = await this.#container.items
       .query<number>(
         {
-          query: `SELECT VALUE COUNT(1) FROM c WHERE ${ofTypeInProject} AND c.state = 'live'`,
+          query: `SELECT VALUE COUNT(1) FROM c WHERE c.projectId = @projectId AND c.type = @type AND c.state = 'live'`,
           parameters: [
             { name: '@projectId', value: projectId },
             { name: '@type', value: 'batch' },
@@ -133,17 +147,17 @@ export class LiveBatches {
     return resources[0] ?? 0;
   }
 
-  async #createBatch(batch: Batch): Promise<{ created: boolean; batch: Versioned<Batch> }> {
+  async #createBatch(batch: Batch): Promise<Inserted<Batch>> {
     try {
       const { resource, etag } = await this.#container.items.create(toBatchDocument(batch));
       return {
         created: true,
-        batch: { value: fromBatchDocument(resource as unknown as Record<string, unknown>), etag },
+        stored: { value: fromBatchDocument(resource as unknown as Record<string, unknown>), etag },
       };
     } catch (err) {
       if (!hasStatus(err, conflict)) throw err;
     }
-    return { created: false, batch: await this.#mustGet(batch.projectId, batch.id) };
+    return { created: false, stored: await this.#mustGet(batch.projectId, batch.id) };
   }
 
   /** Makes the lock name `batch`; `created` says whether this call did it (false: it already named this batch). */
@@ -180,7 +194,7 @@ export class LiveBatches {
 
   /** The batch the lock names, writing it from the lock's copy when its insert stopped before doing so. */
   async #rollForward(lock: LiveBatchLockDocument): Promise<Versioned<Batch>> {
-    return (await this.get(lock.projectId, lock.batchId)) ?? (await this.#createBatch(lock.batch)).batch;
+    return (await this.get(lock.projectId, lock.batchId)) ?? (await this.#createBatch(lock.batch)).stored;
   }
 
   async #readLock(projectId: string, labelerId: string): Promise<HeldLock | undefined> {

@@ -1,7 +1,8 @@
 import type { Container, PatchOperation } from '@azure/cosmos';
 import { counterDelta, type CounterDelta } from '../../shared/domain/counters';
+import { claimTask } from '../../shared/domain/labeling';
 import type { Task, TaskState } from '../../shared/domain/task';
-import type { ClaimRequest } from '../../shared/ports/labelStore';
+import type { ClaimRequest } from '../../shared/ports/store';
 import { mapBounded } from '../../shared/util/mapBounded';
 import { hasStatus, notFound, preconditionFailed } from './cosmosErrors';
 import { addDelta, type CountersDocumentStore } from './countersDocument';
@@ -48,9 +49,8 @@ export class TaskClaimer {
       for (let round = 0; round < maxRounds && claimed.length < request.max; round++) {
         const candidates = await this.#candidates(projectId, request.max - claimed.length, request.order);
         if (candidates.length === 0) break;
-        const now = new Date().toISOString();
         const won = await mapBounded(candidates, claimConcurrency, (c) =>
-          this.#tryClaim(projectId, c, request.assignment, now),
+          this.#tryClaim(projectId, c, request.assignment, request.now),
         );
         won.forEach((after, k) => {
           if (!after) return;
@@ -95,7 +95,8 @@ export class TaskClaimer {
     assignment: ClaimRequest['assignment'],
     now: string,
   ): Promise<Task | undefined> {
-    const after: Task = { ...candidate.task, state: 'assigned', assignment, updatedAt: now };
+    const after = claimTask(candidate.task, assignment, now);
+    if (!after) return undefined;
     const doc = toTaskDocument(after);
     const operations: PatchOperation[] = [
       { op: 'set', path: '/state', value: doc.state },

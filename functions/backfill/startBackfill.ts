@@ -1,5 +1,6 @@
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
-import { backfillInstanceId, backfillOrchestration, type BackfillInput } from '../../shared/domain/backfill';
+import { backfillInstanceId } from '../../shared/domain/backfill';
+import { backfillProject, type BackfillInput } from '../../shared/workflows/backfill';
 
 /** Runtime states in which an instance still owns its id (a start must join it, not replace it). */
 const activeStates = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);
@@ -37,7 +38,7 @@ export async function startOrJoinBackfill(client: DurableClient, projectId: stri
   const current = await backfillStatus(client, projectId);
   if (current && isActive(current)) return { instanceId, started: false };
   try {
-    await client.startNew(backfillOrchestration, { instanceId, input: { projectId } satisfies BackfillInput });
+    await client.startNew(backfillProject.name, { instanceId, input: { projectId } satisfies BackfillInput });
     return { instanceId, started: true };
   } catch (err) {
     // Lost a race with another starter (devhost answers 409 for a running id): join the winner.

@@ -1,38 +1,81 @@
 import type { DurableClient } from 'durable-functions';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { labelerSessionId } from '../../shared/domain/labelingIds';
 import type { Batch } from '../../shared/domain/labelingRecords';
-import type { LabelingService } from '../../shared/services/labeling';
+import type { BatchService } from '../../shared/services/batches';
+import type { LabelerSessionStatus } from '../../shared/workflows/labeling';
 import { requestBatch } from './labelingSignals';
 
 /** How long `POST …/batches` waits on the labeler's session before answering 202 with a status URL. */
 const waitMs = 8_000;
-/** A request the session has not picked up by then is raised again (idempotent per request id). */
+/** A request the session has not picked up by then is raised again, through the path that restarts a dead session. */
 const reraiseAfterMs = 1_500;
-const pollMs = 20;
+/** Backoff between looks at the session's status: quick answers stay quick, a slow one costs a dozen reads. */
+const firstPollMs = 25;
+const maxPollMs = 1_000;
 
 /**
  * The labeler's batch: the live one if there is one, else a new one allocated by their session orchestration.
  * Synchronous from the caller's view; undefined when the session did not answer in time (the caller gets 202).
+ *
+ * It waits on the orchestration, not on the store: the session's custom status says when it has allocated the batch
+ * for this request, and only then is the batch read (once). On Azure a status read is a task-hub lookup; polling
+ * the store instead cost about 1,000 RU on Cosmos for one slow request.
  */
 export async function obtainBatch(
   client: DurableClient,
-  service: LabelingService,
+  service: BatchService,
   projectId: string,
   labelerId: string,
   requestId: string,
 ): Promise<Batch | undefined> {
-  const existing = await service.findBatch(projectId, labelerId, requestId);
+  const existing = await service.find(projectId, labelerId, requestId);
   if (existing) return existing;
   await requestBatch(client, projectId, labelerId, requestId);
   const started = Date.now();
   let reraised = false;
-  while (Date.now() - started < waitMs) {
-    await new Promise((r) => setTimeout(r, pollMs));
-    const batch = await service.findBatch(projectId, labelerId, requestId);
-    if (batch) return batch;
+  for (let pause = firstPollMs; Date.now() - started < waitMs; pause = Math.min(maxPollMs, pause * 2)) {
+    await sleep(pause);
+    const status = await sessionStatus(client, projectId, labelerId);
+    if (status.customStatus?.requestId === requestId && status.customStatus.batchId) {
+      return service.find(projectId, labelerId, requestId);
+    }
     if (!reraised && Date.now() - started > reraiseAfterMs) {
       reraised = true;
       await requestBatch(client, projectId, labelerId, requestId, true);
     }
   }
   return undefined;
+}
+
+export interface SessionStatus {
+  runtimeStatus?: string;
+  customStatus?: Partial<LabelerSessionStatus>;
+  /** The request the current execution was started for, if any. */
+  inputRequestId?: string;
+}
+
+/** The labeler's session as the task hub last recorded it (empty when it does not exist yet). */
+export async function sessionStatus(
+  client: DurableClient,
+  projectId: string,
+  labelerId: string,
+): Promise<SessionStatus> {
+  try {
+    const status = await client.getStatus(labelerSessionId(projectId, labelerId));
+    const custom = status.customStatus;
+    const input = status.input as { requestId?: unknown } | null | undefined;
+    return {
+      runtimeStatus: String(status.runtimeStatus),
+      ...(custom && typeof custom === 'object' ? { customStatus: custom as Partial<LabelerSessionStatus> } : {}),
+      ...(typeof input?.requestId === 'string' ? { inputRequestId: input.requestId } : {}),
+    };
+  } catch {
+    return {}; // not started yet (404) or the task hub did not answer: keep waiting
+  }
+}
+
+/** Whether the session has this request in hand (started for it, or allocating / holding its batch). */
+export function isServing(status: SessionStatus, requestId: string): boolean {
+  return status.inputRequestId === requestId || status.customStatus?.requestId === requestId;
 }

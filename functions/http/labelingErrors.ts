@@ -1,10 +1,9 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { LabelingError } from '../../shared/domain/labeling';
+import type { SubmissionOutcome } from '../../shared/services/submissions';
 import { problem } from './problem';
 
-/** Maps a refused labeling action to its HTTP answer; rethrows anything unexpected. */
-export function labelingProblem(err: unknown): HttpResponseInit {
-  if (!(err instanceof LabelingError)) throw err;
-  const status = err.code === 'TASK_NOT_FOUND' ? 404 : 409;
-  return problem(status, status === 404 ? 'Not found' : 'Conflict', err.message, { code: err.code });
+/** Maps a refused labeling action to its HTTP answer: 404 for a task that does not exist, 409 for the rest. */
+export function refusedProblem(refused: Extract<SubmissionOutcome, { kind: 'refused' }>): HttpResponseInit {
+  const status = refused.code === 'TASK_NOT_FOUND' ? 404 : 409;
+  return problem(status, status === 404 ? 'Not found' : 'Conflict', refused.message, { code: refused.code });
 }

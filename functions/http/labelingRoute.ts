@@ -1,19 +1,18 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { services } from '../../adapters/composition';
 import type { Project } from '../../shared/domain/project';
-import { LabelingService } from '../../shared/services/labeling';
+import { BatchService } from '../../shared/services/batches';
+import { SubmissionService } from '../../shared/services/submissions';
 import { authorize } from './auth';
 import type { Principal } from './principal';
 import { problem } from './problem';
 import { projectIdParam, projectNotFound } from './projectRoute';
 
-export const labelingService = () => {
-  const { store, records, blobs } = services();
-  return new LabelingService({ store, records, blobs });
-};
+export const batchService = () => new BatchService(services());
+export const submissionService = () => new SubmissionService(services());
 
 const isMember = async (projectId: string, userId: string) =>
-  (await services().records.getMember(projectId, userId)) !== undefined;
+  (await services().store.members.get(projectId, userId)) !== undefined;
 
 export type LabelingContext =
   { ok: true; principal: Principal; project: Project } | { ok: false; response: HttpResponseInit };
@@ -32,7 +31,7 @@ export async function labelingContext(
     ...(projectId ? { project: { id: projectId, isMember } } : {}),
   });
   if (!auth.ok) return auth;
-  const project = projectId ? await services().store.getProject(projectId) : undefined;
+  const project = projectId ? await services().store.projects.get(projectId) : undefined;
   if (!project) return { ok: false, response: projectNotFound(request.params.projectId) };
   if (opts.needsActive && project.value.status !== 'active') {
     return {

@@ -1,44 +1,62 @@
 import type { DurableClient } from 'durable-functions';
 import { labelerSessionId, mlAssistInstanceId } from '../../shared/domain/labelingIds';
+import type { EventContract, OrchestrationContract } from '../../shared/workflows/contract';
 import {
-  labelingEvents,
-  labelingOrchestrations,
-  type BatchRequestEvent,
-  type LabelerSessionInput,
-  type MlAssistInput,
-} from '../../shared/domain/labelingWorkflow';
+  batchEnded,
+  labeled,
+  labelerSession,
+  mlAssist,
+  requestBatch as requestBatchEvent,
+} from '../../shared/workflows/labeling';
 import { Coalescer } from './coalesce';
 
-const finished = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+const terminal = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+interface Singleton<I, E> {
+  instanceId: string;
+  orchestration: OrchestrationContract<I, unknown>;
+  /** The input it starts with when it has to be started (it then gets the event's meaning through it). */
+  startInput: I;
+  event: EventContract<E>;
+  data: E;
+}
+
+async function startSingleton<I, E>(client: DurableClient, target: Singleton<I, E>): Promise<boolean> {
+  try {
+    await client.startNew(target.orchestration.name, {
+      instanceId: target.instanceId,
+      input: target.orchestration.input.parse(target.startInput),
+    });
+    return true;
+  } catch {
+    return false; // someone else started it meanwhile: raise the event to that instance instead
+  }
+}
+
+function raise<I, E>(client: DurableClient, target: Singleton<I, E>): Promise<void> {
+  return client.raiseEvent(target.instanceId, target.event.name, target.event.payload.parse(target.data));
+}
 
 /**
- * Raises `event` to a singleton orchestration, starting it when it does not exist (it then gets the payload through
- * its input). The fast path is one call; `thorough` first reads the status, which also restarts an instance that
- * failed (raising to a failed instance is accepted and dropped, as on Azure).
+ * Raises the event to a singleton orchestration, starting it when it does not exist or has ended. It reads the
+ * status first: raising to a failed or completed instance is accepted (410, which the client treats as success)
+ * and dropped, so only a status read can tell that the instance must be started again.
  */
-async function raiseOrStart(
-  client: DurableClient,
-  target: { instanceId: string; orchestration: string; event: string; data: unknown; startInput: unknown },
-  thorough: boolean,
-): Promise<void> {
-  const start = async () => {
-    try {
-      await client.startNew(target.orchestration, { instanceId: target.instanceId, input: target.startInput });
-      return true;
-    } catch {
-      return false; // someone else started it meanwhile: raise the event to that instance instead
-    }
-  };
-  if (thorough) {
-    const status = await client.getStatus(target.instanceId).catch(() => undefined);
-    if ((!status || finished.has(String(status.runtimeStatus))) && (await start())) return;
-    await client.raiseEvent(target.instanceId, target.event, target.data);
-    return;
-  }
+async function raiseOrStart<I, E>(client: DurableClient, target: Singleton<I, E>): Promise<void> {
+  const status = await client.getStatus(target.instanceId, { showInput: false }).catch(() => undefined);
+  if ((!status || terminal.has(String(status.runtimeStatus))) && (await startSingleton(client, target))) return;
+  await raise(client, target);
+}
+
+/**
+ * The cheap path for a session known to be alive (one call): raise, and start it only when the raise says it does
+ * not exist. `thorough` takes the status-reading path instead, which also restarts a session that ended.
+ */
+async function raiseOrStartFast<I, E>(client: DurableClient, target: Singleton<I, E>): Promise<void> {
   try {
-    await client.raiseEvent(target.instanceId, target.event, target.data);
+    await raise(client, target);
   } catch {
-    if (!(await start())) await client.raiseEvent(target.instanceId, target.event, target.data);
+    if (!(await startSingleton(client, target))) await raise(client, target);
   }
 }
 
@@ -49,38 +67,39 @@ export function requestBatch(
   labelerId: string,
   requestId: string,
   thorough = false,
-) {
-  const startInput: LabelerSessionInput = { projectId, labelerId, requestId };
-  const data: BatchRequestEvent = { requestId };
-  const instanceId = labelerSessionId(projectId, labelerId);
-  const orchestration = labelingOrchestrations.labelerSession;
-  return raiseOrStart(
-    client,
-    { instanceId, orchestration, event: labelingEvents.requestBatch, data, startInput },
-    thorough,
-  );
+): Promise<void> {
+  const target = {
+    instanceId: labelerSessionId(projectId, labelerId),
+    orchestration: labelerSession,
+    startInput: { projectId, labelerId, requestId },
+    event: requestBatchEvent,
+    data: { requestId },
+  };
+  return thorough ? raiseOrStart(client, target) : raiseOrStartFast(client, target);
 }
 
 /** Tells the session its batch ended (finished or released) so it stops waiting for the lease. A hint only. */
 export async function signalBatchEnded(client: DurableClient, projectId: string, labelerId: string, batchId: string) {
   await client
-    .raiseEvent(labelerSessionId(projectId, labelerId), labelingEvents.batchEnded, { batchId })
-    .catch(() => undefined); // the lease timer closes the batch anyway
+    .raiseEvent(labelerSessionId(projectId, labelerId), batchEnded.name, batchEnded.payload.parse({ batchId }))
+    .catch(() => undefined); // the lease timer (or the reconcile sweep) closes the batch anyway
 }
 
 const nudges = new Coalescer();
 
 /**
- * Nudges the project's ML Assist coordinator (starting it the first time) after a labeled submission that found a
- * training threshold reached. Concurrent submissions share nudges: each waits for one raised after its own write
- * (so the coordinator's next evaluation counts it), and a burst costs a couple of events instead of one each (the
- * coordinator only re-reads the store anyway).
+ * Nudges the project's ML Assist coordinator (starting or restarting it) once a training threshold is reached.
+ * Concurrent submissions share nudges: each waits for one raised after its own write (so the coordinator's next
+ * evaluation counts it), and a burst costs a couple of events instead of one each. Nudges are rare (only when a
+ * threshold is reached), so each reads the status first: a coordinator that ended is started again.
  */
-export function nudgeMlAssist(client: DurableClient, projectId: string) {
-  const startInput: MlAssistInput = { projectId };
-  const instanceId = mlAssistInstanceId(projectId);
-  const orchestration = labelingOrchestrations.mlAssist;
-  return nudges.run(projectId, () =>
-    raiseOrStart(client, { instanceId, orchestration, event: labelingEvents.labeled, data: null, startInput }, false),
-  );
+export function nudgeMlAssist(client: DurableClient, projectId: string): Promise<void> {
+  const target = {
+    instanceId: mlAssistInstanceId(projectId),
+    orchestration: mlAssist,
+    startInput: { projectId },
+    event: labeled,
+    data: null,
+  };
+  return nudges.run(projectId, () => raiseOrStart(client, target));
 }

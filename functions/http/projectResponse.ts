@@ -1,6 +1,6 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { Project } from '../../shared/domain/project';
-import type { Versioned } from '../../shared/ports/labelStore';
+import type { Versioned } from '../../shared/ports/store';
 
 /** The project as the API shows it (internal bookkeeping such as the create-spec digest left out). */
 export function projectView(project: Project): Omit<Project, 'specDigest'> {

@@ -4,7 +4,7 @@ import { projectIdSchema } from '../../shared/domain/project';
 import { ProjectService } from '../../shared/services/projects';
 import { notFound } from './problem';
 
-export const projectService = () => new ProjectService(services().store);
+export const projectService = () => new ProjectService(services().store.projects);
 
 /** The `{projectId}` route parameter, if it is a well-formed id (a malformed one cannot name a project). */
 export function projectIdParam(request: HttpRequest): string | undefined {

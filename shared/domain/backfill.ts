@@ -7,18 +7,10 @@ import { isLive, type Task } from './task';
  * its progress arithmetic and its decisions. Pure, so the orchestrator (which must be deterministic) can use it.
  */
 
-export const backfillOrchestration = 'backfillProject';
-
 /** One instance per project: a second start while it runs joins the running one instead of racing it. */
 export function backfillInstanceId(projectId: string): string {
   return `backfill-${projectId}`;
 }
-
-export const backfillActivities = {
-  prepare: 'backfillPrepare',
-  listPage: 'backfillListPage',
-  checkPage: 'backfillCheckPage',
-} as const;
 
 /**
  * listing: the container is listed page by page and each page registered.
@@ -51,21 +43,10 @@ export interface BackfillCursor {
   progress: BackfillProgress;
 }
 
-/** Orchestration input: `{ projectId }` to start; the cursor is added by the run itself on `continueAsNew`. */
-export interface BackfillInput {
-  projectId: string;
-  resume?: BackfillCursor;
-}
-
 export interface PrepareResult {
   /** Why the project cannot be backfilled (not found, archived); absent when it can. */
   skip?: string;
   tasksBefore: number;
-}
-
-export interface ListPageInput {
-  projectId: string;
-  continuationToken?: string;
 }
 
 export interface ListPageResult {
@@ -75,13 +56,6 @@ export interface ListPageResult {
   rejected: number;
   continuationToken?: string;
   note?: string;
-}
-
-export interface CheckPageInput {
-  projectId: string;
-  continuationToken?: string;
-  /** Only tasks created before this instant are checked: the ones the run registered were just seen in storage. */
-  createdBefore: string;
 }
 
 export interface CheckPageResult {

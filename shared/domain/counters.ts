@@ -56,3 +56,15 @@ export function remainingWork(c: ProjectCounters): number {
 export function liveTotal(c: ProjectCounters): number {
   return remainingWork(c) + c.byState.labeled + c.byState.skipped;
 }
+
+/** Per counter, `actual` minus `stored` (zero entries omitted): what a recount repaired. */
+export function counterDrift(stored: ProjectCounters, actual: ProjectCounters): CounterDelta {
+  const drift: CounterDelta = {};
+  for (const state of taskStates) {
+    const n = actual.byState[state] - stored.byState[state];
+    if (n !== 0) drift[`byState.${state}`] = n;
+  }
+  const reviewedDrift = actual.labeledReviewed - stored.labeledReviewed;
+  if (reviewedDrift !== 0) drift.labeledReviewed = reviewedDrift;
+  return drift;
+}

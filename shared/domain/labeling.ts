@@ -1,6 +1,6 @@
 import type { Decision } from './blobFacts';
 import { sameLabels, type AnnotationBody } from './annotation';
-import type { Annotation, Task } from './task';
+import { claimableStates, type Annotation, type Assignment, type Task } from './task';
 
 /** Expected labeling refusals; triggers map `code` to an HTTP status (409 for conflicts, 404 for missing). */
 export class LabelingError extends Error {
@@ -110,4 +110,14 @@ export function decideRelease(task: Task | undefined, batchId: string, now: stri
       updatedAt: now,
     },
   };
+}
+
+/**
+ * The claim transition, applied by both store adapters to each candidate they race for: a claimable task (`new`, or
+ * `prelabeled` awaiting review) moves to `assigned` under the batch's assignment. Anything else is not claimable
+ * (undefined), which is what keeps a task out of two live batches whatever order claims arrive in.
+ */
+export function claimTask(task: Task, assignment: Assignment, now: string): Task | undefined {
+  if (!claimableStates.includes(task.state)) return undefined;
+  return { ...task, state: 'assigned', assignment, updatedAt: now };
 }

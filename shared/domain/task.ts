@@ -80,6 +80,11 @@ export interface Task {
   updatedAt: string;
 }
 
+/** Who a task belongs to for the "labeled by" filter: the assignee, the labeler or the skipper. */
+export function labelerOf(t: Task): string | null {
+  return t.assignment?.labelerId ?? t.annotation?.by ?? t.skip?.by ?? null;
+}
+
 /**
  * Deterministic task id from the blob's location, so every event, listing and retry for the same blob lands on
  * the same record.

@@ -9,7 +9,7 @@ import { liveTotal } from '../domain/counters';
 import type { Project } from '../domain/project';
 import type { Task } from '../domain/task';
 import type { BlobGateway, BlobLocation } from '../ports/blobGateway';
-import type { LabelStore } from '../ports/labelStore';
+import type { Store } from '../ports/store';
 import { IngestionService } from './ingestion';
 import { mapBounded } from '../util/mapBounded';
 
@@ -35,14 +35,14 @@ const noProject = 'the project no longer exists or is archived';
  * to repeat: registration and removal both go through the store's sequencer-aware decisions).
  */
 export class BackfillService {
-  readonly #store: LabelStore;
+  readonly #store: Store;
   readonly #blobs: BlobGateway;
   readonly #listPageSize: number;
   readonly #checkPageSize: number;
   readonly #checkConcurrency: number;
   readonly #now: () => Date;
 
-  constructor(deps: { store: LabelStore; blobs: BlobGateway }, options: BackfillServiceOptions = {}) {
+  constructor(deps: { store: Store; blobs: BlobGateway }, options: BackfillServiceOptions = {}) {
     this.#store = deps.store;
     this.#blobs = deps.blobs;
     this.#listPageSize = options.listPageSize ?? 1000;
@@ -52,14 +52,14 @@ export class BackfillService {
   }
 
   async #activeProject(projectId: string): Promise<Project | undefined> {
-    const project = (await this.#store.getProject(projectId))?.value;
+    const project = (await this.#store.projects.get(projectId))?.value;
     return project && project.status !== 'archived' ? project : undefined;
   }
 
   async prepare(projectId: string): Promise<PrepareResult> {
     const project = await this.#activeProject(projectId);
     if (!project) return { skip: noProject, tasksBefore: 0 };
-    const counters = await this.#store.getCounters(projectId);
+    const counters = await this.#store.tasks.counters(projectId);
     return { tasksBefore: liveTotal(counters) };
   }
 
@@ -104,7 +104,7 @@ export class BackfillService {
   async checkTaskPage(projectId: string, createdBefore: string, continuationToken?: string): Promise<CheckPageResult> {
     const project = await this.#activeProject(projectId);
     if (!project) return { checked: 0, markedRemoved: 0 };
-    const page = await this.#store.listTasks(projectId, { limit: this.#checkPageSize, continuationToken });
+    const page = await this.#store.tasks.list(projectId, { limit: this.#checkPageSize, continuationToken });
     const candidates = page.items.filter((t) => needsExistenceCheck(t, createdBefore));
     const location = (t: Task): BlobLocation => ({
       connectionSetting: project.dataset.connectionSetting,
@@ -117,7 +117,7 @@ export class BackfillService {
     let markedRemoved = 0;
     if (missing.length) {
       const now = this.#now().toISOString();
-      const results = await this.#store.mutateTasks(
+      const results = await this.#store.tasks.mutateMany(
         projectId,
         missing.map((checked) => ({
           taskId: checked.id,

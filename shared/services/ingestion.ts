@@ -4,13 +4,13 @@ import { extensionOf } from '../domain/imageTypes';
 import type { Project } from '../domain/project';
 import { taskIdFor, type TaskState } from '../domain/task';
 import type { BlobGateway, BlobLocation, ListedBlob } from '../ports/blobGateway';
-import type { LabelStore, MutationResult, TaskMutation } from '../ports/labelStore';
+import type { Store, MutationResult, TaskMutation } from '../ports/store';
 import { defaultHeaderReadLimits, readImageHeader, type HeaderRead, type HeaderReadLimits } from './imageHeaderReader';
 import { ProjectDirectory, type ProjectDirectoryOptions } from './projectDirectory';
 import { mapBounded } from '../util/mapBounded';
 
 export interface IngestionDeps {
-  store: LabelStore;
+  store: Store;
   blobs: BlobGateway;
   now?: () => string;
   headerLimits?: HeaderReadLimits;
@@ -97,13 +97,13 @@ async function factsFor(
  * Turns blobs into labeling tasks: from Event Grid changes (one blob, every matching project) and from container
  * listings (backfill and reconciliation, one project).
  *
- * Every write goes through `store.mutateTask(s)` with the pure decisions of shared/domain/blobFacts.ts, so
+ * Every write goes through `store.tasks.mutate(s)` with the pure decisions of shared/domain/blobFacts.ts, so
  * redelivered, reordered and concurrent events converge on the same tasks. Blobs that cannot be labeled are
  * recorded as rejected tasks with the reason; a blob that no longer exists is skipped (its delete is handled by
  * its own event). Transient storage and store failures propagate, so Event Grid (or Durable) retries.
  */
 export class IngestionService {
-  readonly #store: LabelStore;
+  readonly #store: Store;
   readonly #blobs: BlobGateway;
   readonly #now: () => string;
   readonly #limits: HeaderReadLimits;
@@ -116,7 +116,7 @@ export class IngestionService {
     this.#now = deps.now ?? (() => new Date().toISOString());
     this.#limits = deps.headerLimits ?? defaultHeaderReadLimits;
     this.#listingConcurrency = deps.listingConcurrency ?? defaultListingConcurrency;
-    this.#projects = new ProjectDirectory(deps.store, deps.projectCache);
+    this.#projects = new ProjectDirectory(deps.store.projects, deps.projectCache);
   }
 
   async onBlobCreated(change: BlobCreatedChange): Promise<IngestOutcome[]> {
@@ -148,7 +148,7 @@ export class IngestionService {
         const facts = await factsFor(project, blob, () => headerFor(project));
         if (!facts) return { projectId: project.id, taskId, outcome: 'ignored', reason: 'the blob no longer exists' };
         const now = this.#now();
-        const result = await this.#store.mutateTask(project.id, taskId, (existing) =>
+        const result = await this.#store.tasks.mutate(project.id, taskId, (existing) =>
           decideBlobCreated(project.id, existing, facts, now),
         );
         return outcomeOf(project.id, result);
@@ -162,7 +162,7 @@ export class IngestionService {
     return Promise.all(
       projects.map(async (project) => {
         const now = this.#now();
-        const result = await this.#store.mutateTask(project.id, taskId, (existing) =>
+        const result = await this.#store.tasks.mutate(project.id, taskId, (existing) =>
           decideBlobDeleted(
             project.id,
             existing,
@@ -191,7 +191,7 @@ export class IngestionService {
     const counts: ListingRegistration = { registered: 0, alreadyKnown: 0, rejected: 0 };
 
     const existing = await mapBounded(blobs, this.#listingConcurrency * 4, (b) =>
-      this.#store.getTask(project.id, taskIdFor(container, b.blobPath)),
+      this.#store.tasks.get(project.id, taskIdFor(container, b.blobPath)),
     );
     const unknown = blobs.filter((_, i) => existing[i] === undefined);
     counts.alreadyKnown += blobs.length - unknown.length;
@@ -221,7 +221,7 @@ export class IngestionService {
       });
     if (items.length === 0) return counts;
 
-    for (const result of await this.#store.mutateTasks(project.id, items)) {
+    for (const result of await this.#store.tasks.mutateMany(project.id, items)) {
       if (result.outcome === 'ignored') counts.alreadyKnown++;
       else if (result.task?.state === 'rejected') counts.rejected++;
       else counts.registered++;

@@ -1,6 +1,6 @@
 import { belongsToDataset } from '../domain/blobFacts';
 import type { Project } from '../domain/project';
-import type { ProjectRepository } from '../ports/labelStore';
+import type { ProjectRepository } from '../ports/store';
 
 export interface ProjectDirectoryOptions {
   /** How long a loaded project list is reused. */
@@ -54,7 +54,7 @@ export class ProjectDirectory {
 
   async #load(): Promise<Project[]> {
     const startedAt = this.#clock();
-    const projects = await this.#repo.listProjects();
+    const projects = await this.#repo.list();
     this.#cache = { loadedAt: startedAt, projects };
     return projects;
   }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LabelClass, Project, ProjectCreate, ProjectStatus, ProjectUpdate } from '../domain/project';
-import { ConflictError, type ProjectRepository, type Versioned } from '../ports/labelStore';
+import { ConflictError, type ProjectRepository, type Versioned } from '../ports/store';
 
 /** One invalid field of a request that passed the schema but breaks a rule that needs the stored project. */
 export interface FieldIssue {
@@ -82,12 +82,12 @@ export class ProjectService {
     });
 
     if (spec.id !== undefined) {
-      const { created, project } = await this.#repo.insertProject(build(spec.id));
+      const { created, stored: project } = await this.#repo.insert(build(spec.id));
       if (created) return { kind: 'created', project };
       return project.value.specDigest === digest ? { kind: 'existing', project } : { kind: 'idTaken', project };
     }
     for (let attempt = 0; ; attempt++) {
-      const { created, project } = await this.#repo.insertProject(build(generatedId(spec.name, this.#randomSuffix())));
+      const { created, stored: project } = await this.#repo.insert(build(generatedId(spec.name, this.#randomSuffix())));
       if (created) return { kind: 'created', project };
       // 36^6 suffixes per name: a collision is rare, several in a row mean the random source is broken.
       if (attempt >= maxAttempts) throw new Error(`Could not find a free project id for '${spec.name}'.`);
@@ -95,11 +95,11 @@ export class ProjectService {
   }
 
   get(id: string): Promise<Versioned<Project> | undefined> {
-    return this.#repo.getProject(id);
+    return this.#repo.get(id);
   }
 
   async list(filter: { status?: ProjectStatus } = {}): Promise<Project[]> {
-    const all = await this.#repo.listProjects();
+    const all = await this.#repo.list();
     return filter.status ? all.filter((p) => p.status === filter.status) : all;
   }
 
@@ -109,7 +109,7 @@ export class ProjectService {
    */
   async update(id: string, update: ProjectUpdate, options: { ifMatch?: string } = {}): Promise<UpdateOutcome> {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const current = await this.#repo.getProject(id);
+      const current = await this.#repo.get(id);
       if (!current) return { kind: 'notFound' };
       if (options.ifMatch !== undefined && !etagMatches(options.ifMatch, current.etag)) {
         return { kind: 'preconditionFailed', project: current };
@@ -120,11 +120,11 @@ export class ProjectService {
       if (sameProject(applied.project, current.value)) return { kind: 'unchanged', project: current };
       const next = { ...applied.project, updatedAt: this.#now().toISOString() };
       try {
-        return { kind: 'updated', project: await this.#repo.replaceProject(next, current.etag) };
+        return { kind: 'updated', project: await this.#repo.replace(next, current.etag) };
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         if (options.ifMatch !== undefined) {
-          const latest = await this.#repo.getProject(id);
+          const latest = await this.#repo.get(id);
           return latest ? { kind: 'preconditionFailed', project: latest } : { kind: 'notFound' };
         }
       }
@@ -135,14 +135,14 @@ export class ProjectService {
   /** Idempotent: archiving an archived project returns it unchanged. */
   async archive(id: string): Promise<ArchiveOutcome> {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const current = await this.#repo.getProject(id);
+      const current = await this.#repo.get(id);
       if (!current) return { kind: 'notFound' };
       if (current.value.status === 'archived') return { kind: 'archived', project: current, alreadyArchived: true };
       const next: Project = { ...current.value, status: 'archived', updatedAt: this.#now().toISOString() };
       try {
         return {
           kind: 'archived',
-          project: await this.#repo.replaceProject(next, current.etag),
+          project: await this.#repo.replace(next, current.etag),
           alreadyArchived: false,
         };
       } catch (err) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteLabelStore } from '../../adapters/sqlite/sqliteLabelStore';
+import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
 import { shuffleKeyFor, taskIdFor, type Task, type TaskState } from '../../shared/domain/task';
 import { durableApi } from '../helpers/durable';
 import { startDevhost, type RunningDevhost } from '../helpers/devhost';
@@ -307,7 +307,7 @@ describe('GET /api/projects/{p}/tasks', () => {
   beforeAll(async () => {
     expect((await admin.post('projects', aSpec(projectId))).status).toBe(201);
     // Tasks are written straight into the store the host uses (ingestion is tested elsewhere).
-    const store = new SqliteLabelStore(path.join(host.dataDir, 'labels.db'));
+    const store = new SqliteStore(path.join(host.dataDir, 'labels.db'));
     const tasks = [
       ...[0, 1, 2, 3, 4].map((n) => aTask(n, 'new')),
       aTask(5, 'rejected', { rejectReason: 'unsupported content type text/plain', width: null, height: null }),
@@ -315,7 +315,7 @@ describe('GET /api/projects/{p}/tasks', () => {
       ...[7, 8, 9].map((n) => aTask(n, 'labeled', { annotation: { boxes: [], by: 'alice', at } })),
       aTask(10, 'skipped', { skip: { by: 'bob', at, reason: 'bad image' } }),
     ];
-    await store.mutateTasks(
+    await store.tasks.mutateMany(
       projectId,
       tasks.map((task) => ({ taskId: task.id, mutation: () => ({ kind: 'write', task }) })),
     );

@@ -69,7 +69,7 @@ describe('annotation validation (object detection)', () => {
       [{ height: 0 }, 'height'],
       [{ width: -3 }, 'width'],
     ] as const) {
-      const box = { label: 'cat', x: 10, y: 10, width: 20, height: 20, ...bad };
+      const box = Object.assign({ label: 'cat', x: 10, y: 10, width: 20, height: 20 }, bad);
       expect(fieldsOf(schema.safeParse({ boxes: [box] }))).toContain(`boxes.0.${field}`);
     }
   });

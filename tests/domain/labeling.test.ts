@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchSizeFor } from '../../shared/domain/batching';
-import { decideRelease, decideSkip, decideSubmit, LabelingError } from '../../shared/domain/labeling';
+import { batchSizeFor, waitingLabelers } from '../../shared/domain/batching';
+import { claimTask, decideRelease, decideSkip, decideSubmit, LabelingError } from '../../shared/domain/labeling';
 import { shuffleKeyFor, type Task } from '../../shared/domain/task';
 
 const now = '2026-01-01T00:00:00.000Z';
@@ -123,14 +123,12 @@ describe('skipping and releasing', () => {
           const before = t;
           try {
             if (o.kind === 'claim') {
-              // The store only claims tasks in a claimable state.
-              if (t.state === 'new' || t.state === 'prelabeled') {
-                t = {
-                  ...t,
-                  state: 'assigned',
-                  assignment: { labelerId: o.who, batchId: o.batch, leaseExpiresAt: now },
-                };
-              }
+              // The transition both store adapters apply to every candidate they race for.
+              const claimed = claimTask(t, { labelerId: o.who, batchId: o.batch, leaseExpiresAt: now }, now);
+              // A task already in a live batch is never claimed for another one.
+              if (before.state === 'assigned') expect(claimed).toBeUndefined();
+              if (claimed) t = claimed;
+              expect(t.state === 'assigned').toBe(t.assignment !== undefined);
               continue;
             }
             const d =
@@ -153,11 +151,43 @@ describe('skipping and releasing', () => {
 });
 
 describe('batch sizing', () => {
+  it('labelers arriving together split the tail evenly and leave nothing unassigned', () => {
+    // 50 labelers of a project ask at once for the last 2,000 images; each allocation sees the ones before it.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 80 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 1, max: 200 }),
+        (labelers, pool, policySize) => {
+          let claimable = pool;
+          const sizes: number[] = [];
+          for (let live = 0; live < labelers; live++) {
+            const waiting = waitingLabelers({ labelers, liveBatches: live, requesterIsCounted: true });
+            const n = Math.min(claimable, batchSizeFor({ policySize, waitingLabelers: waiting, claimable }));
+            sizes.push(n);
+            claimable -= n;
+          }
+          expect(claimable).toBe(Math.max(0, pool - policySize * labelers));
+          const given = sizes.filter((n) => n > 0);
+          if (pool < policySize * labelers && given.length === labelers) {
+            expect(Math.max(...given) - Math.min(...given)).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
+    );
+  });
+
+  it('counts the requester once, and only labelers without a live batch', () => {
+    expect(waitingLabelers({ labelers: 5, liveBatches: 2, requesterIsCounted: true })).toBe(3);
+    expect(waitingLabelers({ labelers: 5, liveBatches: 2, requesterIsCounted: false })).toBe(4);
+    expect(waitingLabelers({ labelers: 0, liveBatches: 3, requesterIsCounted: false })).toBe(1);
+  });
+
   it('gives the policy size while there is plenty, then splits the rest evenly', () => {
-    expect(batchSizeFor({ policySize: 75, activeLabelers: 3, claimable: 1000 })).toBe(75);
-    expect(batchSizeFor({ policySize: 75, activeLabelers: 3, claimable: 100 })).toBe(34);
-    expect(batchSizeFor({ policySize: 75, activeLabelers: 3, claimable: 0 })).toBe(0);
-    expect(batchSizeFor({ policySize: 75, activeLabelers: 1, claimable: 40 })).toBe(40);
+    expect(batchSizeFor({ policySize: 75, waitingLabelers: 3, claimable: 1000 })).toBe(75);
+    expect(batchSizeFor({ policySize: 75, waitingLabelers: 3, claimable: 100 })).toBe(34);
+    expect(batchSizeFor({ policySize: 75, waitingLabelers: 3, claimable: 0 })).toBe(0);
+    expect(batchSizeFor({ policySize: 75, waitingLabelers: 1, claimable: 40 })).toBe(40);
   });
 
   it('never exceeds the policy, never returns 0 while work remains, and the shares cover the rest', () => {
@@ -167,7 +197,7 @@ describe('batch sizing', () => {
         fc.integer({ min: 1, max: 60 }),
         fc.integer({ min: 0, max: 100_000 }),
         (size, labelers, claimable) => {
-          const n = batchSizeFor({ policySize: size, activeLabelers: labelers, claimable });
+          const n = batchSizeFor({ policySize: size, waitingLabelers: labelers, claimable });
           expect(n).toBeLessThanOrEqual(size);
           if (claimable > 0) expect(n).toBeGreaterThan(0);
           if (claimable < size * labelers)

@@ -1,7 +1,7 @@
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteLabelStore } from '../../adapters/sqlite/sqliteLabelStore';
+import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
 import { taskIdFor, type Task } from '../../shared/domain/task';
 import { cloudEventSample, eventGridSample } from '../fixtures/events/azureSamples';
 import { startDevhost, testKeys, type RunningDevhost } from '../helpers/devhost';
@@ -12,14 +12,14 @@ import { jpeg, png } from './images';
 // Grid bridge. The test shares the app's SQLite store file (WAL) to create projects and read tasks back.
 
 let host: RunningDevhost;
-let store: SqliteLabelStore;
+let store: SqliteStore;
 let blobService: BlobServiceClient;
 
 beforeAll(async () => {
   host = await startDevhost({ services: true });
   const connectionString = /Azurite blob connection string: (\S+)/.exec(host.output())![1]!;
   blobService = BlobServiceClient.fromConnectionString(connectionString);
-  store = new SqliteLabelStore(path.join(host.dataDir, 'labels.db'));
+  store = new SqliteStore(path.join(host.dataDir, 'labels.db'));
 });
 afterAll(async () => {
   await store?.close();
@@ -39,14 +39,14 @@ function notify(events: unknown[]) {
 }
 
 async function task(projectId: string, container: string, blobPath: string): Promise<Task | undefined> {
-  return (await store.getTask(projectId, taskIdFor(container, blobPath)))?.value;
+  return (await store.tasks.get(projectId, taskIdFor(container, blobPath)))?.value;
 }
 
 async function allTasks(projectId: string): Promise<Task[]> {
   const tasks: Task[] = [];
   let continuationToken: string | undefined;
   do {
-    const page = await store.listTasks(projectId, { limit: 1000, continuationToken });
+    const page = await store.tasks.list(projectId, { limit: 1000, continuationToken });
     tasks.push(...page.items);
     continuationToken = page.continuationToken;
   } while (continuationToken);
@@ -116,7 +116,7 @@ describe('uploading images to Azurite under devhost', () => {
 
     let count = 0;
     while (performance.now() - started < 10_000) {
-      count = (await store.getCounters('demo')).byState.new;
+      count = (await store.tasks.counters('demo')).byState.new;
       if (count >= 500) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

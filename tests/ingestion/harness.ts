@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AzureBlobGateway } from '../../adapters/blob/azureBlobGateway';
-import { SqliteLabelStore } from '../../adapters/sqlite/sqliteLabelStore';
+import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
 import { createLogger } from '../../devhost/core/logger';
 import { startAzurite, type RunningAzurite } from '../../devhost/services/azurite';
 import { blobSubject, toBlobChange, type BlobCreatedChange } from '../../shared/domain/blobEvent';
@@ -15,7 +15,7 @@ import type { CloudEventSchemaEvent, EventGridSchemaEvent } from '../fixtures/ev
 /** Real Azurite + SQLite store for ingestion tests, plus helpers to build the events Azure would send. */
 export interface Harness {
   azurite: RunningAzurite;
-  store: SqliteLabelStore;
+  store: SqliteStore;
   /** The real gateway, recording every ranged read. */
   blobs: RecordingGateway;
   service: BlobServiceClient;
@@ -46,7 +46,7 @@ const quietLogger = createLogger({ write: () => {} });
 export async function startHarness(): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ingestion-test-'));
   const azurite = await startAzurite({ dataDir: dir, port: 0, logger: quietLogger });
-  const store = new SqliteLabelStore(path.join(dir, 'labels.db'));
+  const store = new SqliteStore(path.join(dir, 'labels.db'));
   const blobs = new RecordingGateway(new AzureBlobGateway({ AzureWebJobsStorage: azurite.connectionString }));
   const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
   return {
@@ -68,7 +68,7 @@ export async function startHarness(): Promise<Harness> {
 }
 
 export async function createProject(
-  store: SqliteLabelStore,
+  store: SqliteStore,
   id: string,
   dataset: { container: string; prefix?: string; extensions?: string[] },
   status: Project['status'] = 'active',
@@ -82,7 +82,7 @@ export async function createProject(
   });
   const at = '2024-01-01T00:00:00.000Z';
   const project: Project = { ...spec, id, status, createdAt: at, createdBy: 'test', updatedAt: at };
-  await store.insertProject(project);
+  await store.projects.insert(project);
   return project;
 }
 

@@ -41,11 +41,11 @@ async function deliver(event: unknown) {
 }
 
 async function task(projectId: string, container: string, blobPath: string): Promise<Task | undefined> {
-  return (await h.store.getTask(projectId, taskIdFor(container, blobPath)))?.value;
+  return (await h.store.tasks.get(projectId, taskIdFor(container, blobPath)))?.value;
 }
 
 async function allTasks(projectId: string): Promise<Task[]> {
-  return (await h.store.listTasks(projectId, { limit: 1000 })).items;
+  return (await h.store.tasks.list(projectId, { limit: 1000 })).items;
 }
 
 async function upload(container: string, blobPath: string, body: Buffer, contentType = 'application/octet-stream') {
@@ -168,7 +168,7 @@ describe('redelivery and reordering', () => {
           sequencer: seq(i + 1),
         });
       }
-      const counters = await h.store.getCounters('shuffle');
+      const counters = await h.store.tasks.counters('shuffle');
       expect(counters.byState).toMatchObject({ new: 11, removed: 1, rejected: 1, assigned: 0, labeled: 0 });
     }
   });
@@ -200,7 +200,7 @@ describe('redelivery and reordering', () => {
       by: 'ann@example.com',
       at: '2024-01-02T00:00:00.000Z',
     };
-    await h.store.mutateTask('labeled', taskIdFor(c, 'cat.png'), (t) => ({
+    await h.store.tasks.mutate('labeled', taskIdFor(c, 'cat.png'), (t) => ({
       kind: 'write',
       task: { ...t!, state: 'labeled', annotation },
     }));
@@ -211,7 +211,7 @@ describe('redelivery and reordering', () => {
       stateBeforeRemoval: 'labeled',
       annotation,
     });
-    expect((await h.store.getCounters('labeled')).byState).toMatchObject({ labeled: 0, removed: 1 });
+    expect((await h.store.tasks.counters('labeled')).byState).toMatchObject({ labeled: 0, removed: 1 });
 
     await deliver(blobEvent('created', c, 'cat.png', { sequencer: seq(3) }));
     expect(await task('labeled', c, 'cat.png')).toMatchObject({ state: 'labeled', annotation });

@@ -1,19 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SqliteLabelStore } from '../../adapters/sqlite/sqliteLabelStore';
+import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
 import { ProjectDirectory } from '../../shared/services/projectDirectory';
 import { createProject } from './harness';
 
 describe('ProjectDirectory (the cached project list ingestion matches blobs against)', () => {
-  let store: SqliteLabelStore;
+  let store: SqliteStore;
   let now: number;
   let directory: ProjectDirectory;
   const ids = async (container: string, blobPath: string) =>
     (await directory.projectsFor(container, blobPath)).map((p) => p.id).sort();
 
   beforeEach(async () => {
-    store = new SqliteLabelStore(':memory:');
+    store = new SqliteStore(':memory:');
     now = 1_000_000;
-    directory = new ProjectDirectory(store, { ttlMs: 5_000, missRecheckMs: 500, clock: () => now });
+    directory = new ProjectDirectory(store.projects, { ttlMs: 5_000, missRecheckMs: 500, clock: () => now });
     await createProject(store, 'all-of-c', { container: 'ccc' });
     await createProject(store, 'c-val', { container: 'ccc', prefix: 'val/' });
     await createProject(store, 'old', { container: 'ccc' }, 'archived');
@@ -29,7 +29,7 @@ describe('ProjectDirectory (the cached project list ingestion matches blobs agai
   });
 
   it('serves many events from one store read, and concurrent first calls share it', async () => {
-    const listProjects = vi.spyOn(store, 'listProjects');
+    const listProjects = vi.spyOn(store.projects, 'list');
     await Promise.all(Array.from({ length: 20 }, () => ids('ccc', 'val/x.jpg')));
     now += 4_000;
     await ids('ccc', 'a.jpg');

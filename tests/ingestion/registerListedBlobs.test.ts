@@ -37,7 +37,7 @@ describe('registerListedBlobs', () => {
     expect(listed).toHaveLength(8);
     expect(await service.registerListedBlobs(project, listed)).toEqual({ registered: 5, alreadyKnown: 1, rejected: 2 });
 
-    const task = async (p: string) => (await h.store.getTask('listing', taskIdFor(c, p)))?.value;
+    const task = async (p: string) => (await h.store.tasks.get('listing', taskIdFor(c, p)))?.value;
     expect(await task('img/3.png')).toMatchObject({
       state: 'new',
       width: 23,
@@ -55,7 +55,7 @@ describe('registerListedBlobs', () => {
     });
     // The event's record stands: a listing carries no sequencer and never overrides one.
     expect(await task('from-event.jpg')).toMatchObject({ sequencer: seq(7) });
-    expect((await h.store.getCounters('listing')).byState).toMatchObject({ new: 6, rejected: 2 });
+    expect((await h.store.tasks.counters('listing')).byState).toMatchObject({ new: 6, rejected: 2 });
 
     // Listing the same container again (refresh, reconciliation) reads no blob at all.
     const readsBefore = h.blobs.reads.length;
@@ -73,7 +73,7 @@ describe('registerListedBlobs', () => {
     await container.deleteBlob('goes.png');
     const service = new IngestionService({ store: h.store, blobs: h.blobs });
     expect(await service.registerListedBlobs(project, listed)).toEqual({ registered: 1, alreadyKnown: 0, rejected: 0 });
-    expect(await h.store.getTask('listing-gone', taskIdFor(c, 'goes.png'))).toBeUndefined();
+    expect(await h.store.tasks.get('listing-gone', taskIdFor(c, 'goes.png'))).toBeUndefined();
   });
 
   it('reads headers with bounded concurrency and writes the page in one mutateTasks call', async () => {
@@ -94,7 +94,7 @@ describe('registerListedBlobs', () => {
         inFlight--;
       }
     };
-    const mutateTasks = vi.spyOn(h.store, 'mutateTasks');
+    const mutateTasks = vi.spyOn(h.store.tasks, 'mutateMany');
     const service = new IngestionService({ store: h.store, blobs: counting, listingConcurrency: 4 });
     try {
       expect(await service.registerListedBlobs(project, await listAll(c))).toEqual({

@@ -112,12 +112,13 @@ describe('an abandoned batch', () => {
   const projectId = 'abandoned';
 
   beforeAll(async () => {
-    // A 3 s lease; four images, all of which fit in one batch.
+    // A 3 s lease; four images, all of which fit in one batch for Dee, the one labeler so far (Eve joins later: with
+    // two labelers the last four images would be split between them).
     await seedProject(api, env.storage, {
       id: projectId,
       images: 4,
       batchPolicy: { size: 4, leaseMinutes: 0.05 },
-      members: [dee!, eve!],
+      members: [dee!],
     });
   }, 120_000);
 
@@ -148,7 +149,12 @@ describe('an abandoned batch', () => {
       db.close();
     }
 
-    // Smaller batches from now on, so Eve re-claims two of Dee's four images and two stay in the pool.
+    // Eve joins; smaller batches from now on, so Eve re-claims two of Dee's four images and two stay in the pool.
+    const joined = await api.call('PUT', `projects/${projectId}/members/${encodeURIComponent(eve!.id)}`, {
+      token: admin.token,
+      body: { role: 'labeler' },
+    });
+    expect(joined.status).toBe(201);
     const patched = await api.call('PATCH', `projects/${projectId}`, {
       token: admin.token,
       body: { batchPolicy: { size: 2 } },

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteLabelStore } from '../../adapters/sqlite/sqliteLabelStore';
+import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
 import {
   admin,
   boxInside,
@@ -44,12 +44,12 @@ afterAll(async () => {
 
 /** A model's suggestion on one waiting task, written straight into devhost's SQLite store (no model runs yet). */
 async function writePrelabel(): Promise<void> {
-  const store = new SqliteLabelStore(path.join(env.host.dataDir, 'labels.db'));
+  const store = new SqliteStore(path.join(env.host.dataDir, 'labels.db'));
   try {
-    const page = await store.listTasks(projectId, { state: 'new', limit: 1 });
+    const page = await store.tasks.list(projectId, { state: 'new', limit: 1 });
     const target = page.items[0]!;
     const at = new Date().toISOString();
-    const result = await store.mutateTask(projectId, target.id, (t) => ({
+    const result = await store.tasks.mutate(projectId, target.id, (t) => ({
       kind: 'write',
       task: {
         ...t!,

@@ -1,12 +1,13 @@
+import type { PluginConfig } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosSettingsFrom, connectCosmos } from '../../adapters/cosmos/cosmosConfig';
-import { createCosmosLabelStore } from '../../adapters/cosmos/cosmosLabelStore';
+import { CosmosStore, createCosmosStore } from '../../adapters/cosmos/cosmosStore';
 import { projectDataContainerId } from '../../adapters/cosmos/containers';
 import { toTaskDocument } from '../../adapters/cosmos/documents';
-import { StoreHealthProbe } from '../../adapters/store/storeHealthProbe';
 import { decideBlobCreated } from '../../shared/domain/blobFacts';
+import { pingProbe } from '../../shared/ports/healthProbe';
 import { startCosmosServer, type RunningCosmosServer } from './cosmosServer';
-import { describeLabelStoreContract } from './labelStore.contract';
+import { describeStoreContract } from './store.contract';
 import { blobCreated, counters, facts, now, recount } from './storeFixtures';
 
 // One in-memory cosmosdb-server for the file; each store gets its own database.
@@ -21,20 +22,69 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describeLabelStoreContract(
+describeStoreContract(
   'cosmos (cosmosdb-server)',
   async () => {
-    const store = createCosmosLabelStore({ ...server.env, COSMOS_DATABASE: nextDatabase() });
+    const store = createCosmosStore({ ...server.env, COSMOS_DATABASE: nextDatabase() });
     return { store, cleanup: () => store.close() };
   },
-  { propertyRuns: 40 },
+  { propertyRuns: 25 },
 );
 
-describe('Cosmos label store specifics', () => {
+/**
+ * A fault-injecting plugin: answers the counters document's patches with `status` (a throttle or a "retry with")
+ * `times` times, before they reach the server, as Cosmos would under load.
+ */
+function failCounterPatches(status: number, times: number): { plugin: PluginConfig; failed: () => number } {
+  let failed = 0;
+  const plugin: PluginConfig = {
+    on: 'request',
+    plugin: async (context, _diagnostics, next) => {
+      const isCountersPatch = context.operationType === 'patch' && /\/docs\/counters$/.test(context.path ?? '');
+      if (isCountersPatch && failed < times) {
+        failed++;
+        throw Object.assign(new Error(`injected ${status}`), { code: status, headers: {} });
+      }
+      return next(context);
+    },
+  };
+  return { plugin, failed: () => failed };
+}
+
+describe('Cosmos store specifics', () => {
+  it('retries a counters patch refused with 449 after the task write, so the counters stay right', async () => {
+    const env = { ...server.env, COSMOS_DATABASE: nextDatabase() };
+    const fault = failCounterPatches(449, 3);
+    const store = new CosmosStore(cosmosSettingsFrom(env), { plugins: [fault.plugin] } as object);
+    const created = blobCreated('p', facts('a.jpg', 1));
+    await store.tasks.mutate('p', created.taskId, created.mutation);
+    expect(fault.failed()).toBe(3);
+    expect(await store.tasks.counters('p')).toEqual(counters({ new: 1 }));
+    await store.close();
+  });
+
+  it('a counters patch lost after its task write is repaired by the recount, which reports the drift', async () => {
+    const env = { ...server.env, COSMOS_DATABASE: nextDatabase() };
+    const healthy = createCosmosStore(env);
+    await healthy.tasks.mutateMany('p', [blobCreated('p', facts('a.jpg', 1))]);
+    const fault = failCounterPatches(429, 1_000);
+    const faulty = new CosmosStore(cosmosSettingsFrom(env), { plugins: [fault.plugin] } as object);
+    const lost = blobCreated('p', facts('b.jpg', 1));
+    await expect(faulty.tasks.mutate('p', lost.taskId, lost.mutation)).rejects.toThrow(/429/);
+    expect((await healthy.tasks.get('p', lost.taskId))?.value.state).toBe('new'); // the task write happened
+    expect(await healthy.tasks.counters('p')).toEqual(counters({ new: 1 })); // its increment did not
+
+    const repaired = await healthy.tasks.recountCounters('p');
+    expect(repaired).toEqual({ counters: counters({ new: 2 }), drift: { 'byState.new': 1 } });
+    expect(await healthy.tasks.counters('p')).toEqual(counters({ new: 2 }));
+    expect((await healthy.tasks.recountCounters('p')).drift).toEqual({});
+    await Promise.all([healthy.close(), faulty.close()]);
+  });
+
   it('recountCounters repairs counters left wrong by a crash between a task write and its counter patch', async () => {
     const env = { ...server.env, COSMOS_DATABASE: nextDatabase() };
-    const store = createCosmosLabelStore(env);
-    await store.mutateTasks('p', [blobCreated('p', facts('a.jpg', 1)), blobCreated('p', facts('b.jpg', 1))]);
+    const store = createCosmosStore(env);
+    await store.tasks.mutateMany('p', [blobCreated('p', facts('a.jpg', 1)), blobCreated('p', facts('b.jpg', 1))]);
 
     // The crash: a task written without its counter patch (straight into the container, as the adapter would).
     const decision = decideBlobCreated('p', undefined, facts('c.jpg', 1), now);
@@ -45,30 +95,29 @@ describe('Cosmos label store specifics', () => {
       .container(projectDataContainerId)
       .items.create(toTaskDocument(decision.task));
     raw.dispose();
-    expect(await store.getCounters('p')).toEqual(counters({ new: 2 }));
+    expect(await store.tasks.counters('p')).toEqual(counters({ new: 2 }));
 
     // Another instance on the same (now existing) database runs the reconciliation.
-    const reconciler = createCosmosLabelStore(env);
-    expect(await reconciler.recountCounters('p')).toEqual(counters({ new: 3 }));
-    expect(await store.getCounters('p')).toEqual(counters({ new: 3 }));
-    expect(await store.getCounters('p')).toEqual(await recount(store, 'p'));
-    expect(await reconciler.recountCounters('empty')).toEqual(counters({}));
+    const reconciler = createCosmosStore(env);
+    expect((await reconciler.tasks.recountCounters('p')).counters).toEqual(counters({ new: 3 }));
+    expect(await store.tasks.counters('p')).toEqual(counters({ new: 3 }));
+    expect(await store.tasks.counters('p')).toEqual(await recount(store, 'p'));
+    expect(await reconciler.tasks.recountCounters('empty')).toEqual({ counters: counters({}), drift: {} });
     await Promise.all([store.close(), reconciler.close()]);
   });
 
   it('reads its settings with a default database and refuses to start without an endpoint', () => {
     expect(cosmosSettingsFrom({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/' })).toEqual({
       endpoint: 'https://acct.documents.azure.com:443/',
-      key: undefined,
       databaseId: 'mlassist',
       allowInsecureTls: false,
     });
-    expect(() => createCosmosLabelStore({})).toThrow(/COSMOS_ENDPOINT/);
+    expect(() => createCosmosStore({})).toThrow(/COSMOS_ENDPOINT/);
   });
 
   it('answers the health probe as the cosmos store', async () => {
-    const store = createCosmosLabelStore({ ...server.env, COSMOS_DATABASE: nextDatabase() });
-    const result = await new StoreHealthProbe(() => store).check(AbortSignal.timeout(10_000));
+    const store = createCosmosStore({ ...server.env, COSMOS_DATABASE: nextDatabase() });
+    const result = await pingProbe('store', () => store).check(AbortSignal.timeout(10_000));
     expect(result).toMatchObject({ ok: true, kind: 'cosmos' });
     await store.close();
   });

@@ -8,7 +8,7 @@ import {
 } from '../../shared/domain/counters';
 import type { Project } from '../../shared/domain/project';
 import { taskIdFor, type Task } from '../../shared/domain/task';
-import type { LabelStore, TaskMutation, TaskQuery } from '../../shared/ports/labelStore';
+import type { Store, TaskMutation, TaskQuery } from '../../shared/ports/store';
 
 /** Builders and readers shared by the label store contract tests. */
 
@@ -111,7 +111,7 @@ export function skippedBy(by: string): TaskMutation {
 
 /** Every task of a project (optionally filtered), following continuation tokens. */
 export async function allTasks(
-  store: LabelStore,
+  store: Store,
   projectId: string,
   query: Omit<TaskQuery, 'limit' | 'continuationToken'> = {},
   limit = 50,
@@ -119,7 +119,7 @@ export async function allTasks(
   const tasks: Task[] = [];
   let continuationToken: string | undefined;
   do {
-    const page = await store.listTasks(projectId, { ...query, limit, continuationToken });
+    const page = await store.tasks.list(projectId, { ...query, limit, continuationToken });
     tasks.push(...page.items);
     continuationToken = page.continuationToken;
   } while (continuationToken);
@@ -127,7 +127,7 @@ export async function allTasks(
 }
 
 /** The counters a project should have, computed from its tasks. */
-export async function recount(store: LabelStore, projectId: string): Promise<ProjectCounters> {
+export async function recount(store: Store, projectId: string): Promise<ProjectCounters> {
   const total: CounterDelta = {};
   for (const task of await allTasks(store, projectId)) {
     for (const [key, n] of Object.entries(counterDelta(undefined, task))) total[key] = (total[key] ?? 0) + n;

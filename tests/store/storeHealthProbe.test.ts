@@ -1,30 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { SqliteLabelStore } from '../../adapters/sqlite/sqliteLabelStore';
-import { StoreHealthProbe } from '../../adapters/store/storeHealthProbe';
-import type { LabelStore } from '../../shared/ports/labelStore';
-import { runHealthChecks } from '../../shared/ports/healthProbe';
+import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
+import { pingProbe, runHealthChecks } from '../../shared/ports/healthProbe';
+import type { Store } from '../../shared/ports/store';
 
-describe('StoreHealthProbe', () => {
+describe('the store health probe (pingProbe over Store.ping)', () => {
   it('reports a store that answers, with its kind and latency', async () => {
-    const store = new SqliteLabelStore(':memory:');
-    const result = await new StoreHealthProbe(() => store).check(new AbortController().signal);
+    const store = new SqliteStore(':memory:');
+    const result = await pingProbe('store', () => store).check(new AbortController().signal);
     expect(result).toEqual({ ok: true, kind: 'sqlite', latencyMs: expect.any(Number) });
     await store.close();
   });
 
   it('reports a store that cannot be built, naming the problem', async () => {
-    const probe = new StoreHealthProbe(() => {
+    const probe = pingProbe('store', () => {
       throw new Error('COSMOS_ENDPOINT is not set.');
     });
-    expect(await probe.check(new AbortController().signal)).toEqual({
+    expect(await probe.check(new AbortController().signal)).toMatchObject({
       ok: false,
       error: 'COSMOS_ENDPOINT is not set.',
     });
   });
 
   it('gives up on a store that does not answer when the health check times out', async () => {
-    const silent = { kind: 'cosmos', ping: () => new Promise<void>(() => {}) } as unknown as LabelStore;
-    const report = await runHealthChecks([new StoreHealthProbe(() => silent)], 50);
+    const silent = { kind: 'cosmos', ping: () => new Promise<void>(() => {}) } as unknown as Store;
+    const report = await runHealthChecks([pingProbe('store', () => silent)], 50);
     expect(report.status).toBe('unhealthy');
     expect(report.checks.store).toMatchObject({ ok: false });
   });
@@ -34,9 +33,7 @@ describe('StoreHealthProbe', () => {
       kind: 'cosmos',
       ping: () => Promise.reject(Object.assign(new Error('Forbidden'), { code: 403 })),
     };
-    const result = await new StoreHealthProbe(() => failing as unknown as LabelStore).check(
-      new AbortController().signal,
-    );
+    const result = await pingProbe('store', () => failing).check(new AbortController().signal);
     expect(result).toMatchObject({ ok: false, kind: 'cosmos', error: 'Forbidden' });
   });
 });

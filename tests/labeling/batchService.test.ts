@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SqliteLabelingRecords } from '../../adapters/sqlite/sqliteLabelingRecords';
-import { SqliteLabelStore } from '../../adapters/sqlite/sqliteLabelStore';
+import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
 import { batchIdFor } from '../../shared/domain/labelingIds';
 import type { BlobGateway } from '../../shared/ports/blobGateway';
-import { LabelingService } from '../../shared/services/labeling';
+import { BatchService } from '../../shared/services/batches';
+import { TrainingService } from '../../shared/services/training';
 import { aProject, blobCreated, facts } from '../store/storeFixtures';
 
 // Batch allocation over the real SQLite adapters (in memory): the paths the HTTP tests cannot stage on demand — a
@@ -15,33 +15,30 @@ const noBlobs: BlobGateway = {
   readUrl: (at, blobPath) => Promise.resolve(`http://blobs/${at.container}/${blobPath}?sas`),
 };
 
-let store: SqliteLabelStore;
-let records: SqliteLabelingRecords;
-let service: LabelingService;
+let store: SqliteStore;
+let service: BatchService;
 
 async function projectWith(tasks: number, size = 5) {
-  await store.insertProject(aProject('p', { batchPolicy: { size, leaseMinutes: 60 } }));
-  await store.mutateTasks(
+  await store.projects.insert(aProject('p', { batchPolicy: { size, leaseMinutes: 60 } }));
+  await store.tasks.mutateMany(
     'p',
     Array.from({ length: tasks }, (_, i) => blobCreated('p', facts(`img-${i}.jpg`, i + 1))),
   );
 }
 
 beforeEach(() => {
-  store = new SqliteLabelStore(':memory:');
-  records = new SqliteLabelingRecords(':memory:');
-  service = new LabelingService({ store, records, blobs: noBlobs });
+  store = new SqliteStore(':memory:');
+  service = new BatchService({ store, blobs: noBlobs });
 });
 afterEach(async () => {
   await store.close();
-  await records.close();
 });
 
 describe('allocating a batch', () => {
   it('claims a fresh batch without listing the labeler’s tasks (the hot path of every request)', async () => {
     await projectWith(20);
-    const listing = vi.spyOn(store, 'listTasks');
-    const batch = await service.allocateBatch('p', 'ann', 'r1');
+    const listing = vi.spyOn(store.tasks, 'list');
+    const batch = await service.allocate('p', 'ann', 'r1');
     expect(batch).toMatchObject({ state: 'live', labelerId: 'ann' });
     expect(batch.taskIds).toHaveLength(5);
     expect(listing).not.toHaveBeenCalled();
@@ -52,7 +49,7 @@ describe('allocating a batch', () => {
     // The first run inserted its batch and claimed three tasks, then died before recording them.
     const batchId = batchIdFor('p', 'ann', 'r1');
     const leaseExpiresAt = new Date(Date.now() + 3_600_000).toISOString();
-    await records.insertBatch({
+    await store.batches.insert({
       id: batchId,
       projectId: 'p',
       labelerId: 'ann',
@@ -63,24 +60,25 @@ describe('allocating a batch', () => {
       leaseExpiresAt,
       state: 'live',
     });
-    const early = await store.claimTasks('p', {
+    const early = await store.tasks.claim('p', {
       max: 3,
       assignment: { batchId, labelerId: 'ann', leaseExpiresAt },
       order: 'shuffled',
+      now: new Date().toISOString(),
     });
 
-    const batch = await service.allocateBatch('p', 'ann', 'r1');
+    const batch = await service.allocate('p', 'ann', 'r1');
     expect(batch.id).toBe(batchId);
     expect(batch.taskIds).toHaveLength(5);
     expect(batch.taskIds).toEqual(expect.arrayContaining(early.map((t) => t.id)));
-    expect((await store.getCounters('p')).byState).toMatchObject({ assigned: 5, new: 15 });
+    expect((await store.tasks.counters('p')).byState).toMatchObject({ assigned: 5, new: 15 });
   });
 
   it('says "ask again later" when a concurrent labeler claimed everything the counters showed', async () => {
     await projectWith(4);
-    const claim = store.claimTasks.bind(store);
+    const claim = store.tasks.claim.bind(store.tasks);
     // Another labeler's claim lands between this allocation's counter read and its own claim.
-    vi.spyOn(store, 'claimTasks').mockImplementationOnce(async (projectId, request) => {
+    vi.spyOn(store.tasks, 'claim').mockImplementationOnce(async (projectId, request) => {
       await claim(projectId, {
         ...request,
         max: 100,
@@ -88,7 +86,7 @@ describe('allocating a batch', () => {
       });
       return claim(projectId, request);
     });
-    const batch = await service.allocateBatch('p', 'ann', 'r1');
+    const batch = await service.allocate('p', 'ann', 'r1');
     expect(batch).toMatchObject({
       state: 'done',
       taskIds: [],
@@ -98,7 +96,7 @@ describe('allocating a batch', () => {
 
   it('says nothing is left when every task is labeled', async () => {
     await projectWith(0);
-    const batch = await service.allocateBatch('p', 'ann', 'r1');
+    const batch = await service.allocate('p', 'ann', 'r1');
     expect(batch).toMatchObject({
       state: 'done',
       taskIds: [],
@@ -108,6 +106,8 @@ describe('allocating a batch', () => {
 });
 
 describe('whether training is due (submissions nudge the coordinator only then)', () => {
+  const training = () => new TrainingService({ store });
+  const isDue = async (project: Parameters<TrainingService['due']>[0]) => (await training().due(project)) !== undefined;
   /** Registers tasks `from`…`to - 1` as already labeled. */
   async function labelTasks(from: number, to: number) {
     const items = Array.from({ length: to - from }, (_, k) => {
@@ -124,29 +124,29 @@ describe('whether training is due (submissions nudge the coordinator only then)'
         },
       };
     });
-    await store.mutateTasks('p', items);
+    await store.tasks.mutateMany('p', items);
   }
   async function projectWithLabeled(n: number, enabled = true) {
     const project = aProject('p', {
       mlAssist: { enabled, initialTrainingThreshold: 10, additionalLabelsOnRejectedModel: 5 },
     });
-    await store.insertProject(project);
+    await store.projects.insert(project);
     await labelTasks(0, n);
     return project;
   }
 
   it('is not due below the threshold, and due from it on until a run is requested', async () => {
     const project = await projectWithLabeled(9);
-    expect(await service.trainingDue(project)).toBe(false);
+    expect(await isDue(project)).toBe(false);
     await labelTasks(9, 10);
-    expect(await service.trainingDue(project)).toBe(true);
-    expect(await service.evaluateTrainingTrigger('p')).toMatchObject({ threshold: 10, labeledAtRequest: 10 });
-    expect(await service.trainingDue(project)).toBe(false);
+    expect(await isDue(project)).toBe(true);
+    expect((await training().evaluateTrigger('p')).requested).toMatchObject({ threshold: 10, labeledAtRequest: 10 });
+    expect(await isDue(project)).toBe(false);
   });
 
   it('is due again once the labels asked for after a rejected model are in', async () => {
     const project = await projectWithLabeled(14);
-    await records.insertTrainingRun({
+    await store.trainingRuns.insert({
       id: 'run-000000010',
       projectId: 'p',
       state: 'rejected',
@@ -155,15 +155,15 @@ describe('whether training is due (submissions nudge the coordinator only then)'
       requestedAt: 'now',
       trigger: 'threshold',
     });
-    expect(await service.trainingDue(project)).toBe(false);
+    expect(await isDue(project)).toBe(false);
     await labelTasks(14, 15);
-    expect(await service.trainingDue(project)).toBe(true);
+    expect(await isDue(project)).toBe(true);
   });
 
   it('is never due with ML Assist off or in an archived project', async () => {
     const off = await projectWithLabeled(20, false);
-    expect(await service.trainingDue(off)).toBe(false);
+    expect(await isDue(off)).toBe(false);
     const archived = { ...off, mlAssist: { ...off.mlAssist, enabled: true }, status: 'archived' as const };
-    expect(await service.trainingDue(archived)).toBe(false);
+    expect(await isDue(archived)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task } from '../../shared/domain/task';
-import { ConflictError, type LabelStore } from '../../shared/ports/labelStore';
+import { ConflictError, type Store } from '../../shared/ports/store';
 import {
   aProject,
   allTasks,
@@ -19,7 +19,7 @@ import {
   withPrelabel,
 } from './storeFixtures';
 
-export type StoreFactory = () => Promise<{ store: LabelStore; cleanup: () => Promise<void> }>;
+export type StoreFactory = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
 export interface ContractOptions {
   /** fast-check runs for the event-ordering property (each run is a fresh project in the same store). */
@@ -30,11 +30,15 @@ const p = 'proj-a';
 const assignmentOf = (labelerId: string) => ({ batchId: `batch-${labelerId}`, labelerId, leaseExpiresAt: now });
 
 /**
- * Behaviour every LabelStore adapter must show. Each test gets a fresh, empty store from `makeStore`.
+ * The projects and tasks part of the Store contract. Each test gets a fresh, empty store from `makeStore`.
  */
-export function describeLabelStoreContract(name: string, makeStore: StoreFactory, options: ContractOptions = {}): void {
-  describe(`LabelStore contract: ${name}`, () => {
-    let store: LabelStore;
+export function describeTasksAndProjectsContract(
+  name: string,
+  makeStore: StoreFactory,
+  options: ContractOptions = {},
+): void {
+  describe(`Store contract (projects, tasks, counters): ${name}`, () => {
+    let store: Store;
     let cleanup: () => Promise<void>;
 
     beforeEach(async () => {
@@ -49,76 +53,76 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
       const items = Array.from({ length: n }, (_, i) =>
         blobCreated(projectId, facts(`img-${String(i).padStart(3, '0')}.jpg`, 1)),
       );
-      const results = await store.mutateTasks(projectId, items);
+      const results = await store.tasks.mutateMany(projectId, items);
       expect(results.every((r) => r.outcome === 'written')).toBe(true);
       return items.map((i) => i.taskId);
     }
 
     describe('projects', () => {
       it('inserting a project again keeps the stored one and says it was not created', async () => {
-        const first = await store.insertProject(aProject('alpha'));
-        const again = await store.insertProject(aProject('alpha', { name: 'A different name' }));
+        const first = await store.projects.insert(aProject('alpha'));
+        const again = await store.projects.insert(aProject('alpha', { name: 'A different name' }));
 
         expect(first.created).toBe(true);
         expect(again.created).toBe(false);
-        expect(again.project.value.name).toBe('Project alpha');
-        expect(again.project.etag).toBe(first.project.etag);
-        expect((await store.getProject('alpha'))?.value).toEqual(aProject('alpha'));
-        expect(await store.getProject('missing')).toBeUndefined();
+        expect(again.stored.value.name).toBe('Project alpha');
+        expect(again.stored.etag).toBe(first.stored.etag);
+        expect((await store.projects.get('alpha'))?.value).toEqual(aProject('alpha'));
+        expect(await store.projects.get('missing')).toBeUndefined();
       });
 
       it('replaces a project only against its current etag', async () => {
-        const { project } = await store.insertProject(aProject('alpha'));
-        const renamed = await store.replaceProject({ ...project.value, name: 'Renamed' }, project.etag);
+        const { stored: project } = await store.projects.insert(aProject('alpha'));
+        const renamed = await store.projects.replace({ ...project.value, name: 'Renamed' }, project.etag);
         expect(renamed.etag).not.toBe(project.etag);
 
         await expect(
-          store.replaceProject({ ...project.value, name: 'Lost update' }, project.etag),
+          store.projects.replace({ ...project.value, name: 'Lost update' }, project.etag),
         ).rejects.toBeInstanceOf(ConflictError);
-        const stored = await store.getProject('alpha');
+        const stored = await store.projects.get('alpha');
         expect(stored?.value.name).toBe('Renamed');
         expect(stored?.etag).toBe(renamed.etag);
       });
 
       it('lists every project in id order', async () => {
-        for (const id of ['gamma', 'alpha', 'beta']) await store.insertProject(aProject(id));
-        expect((await store.listProjects()).map((x) => x.id)).toEqual(['alpha', 'beta', 'gamma']);
+        for (const id of ['gamma', 'alpha', 'beta']) await store.projects.insert(aProject(id));
+        expect((await store.projects.list()).map((x) => x.id)).toEqual(['alpha', 'beta', 'gamma']);
       });
     });
 
     describe('mutateTask', () => {
       it('inserts, updates and ignores, with the counters exactly in step', async () => {
-        const created = await store.mutateTask(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
+        const created = await store.tasks.mutate(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
         expect(created.outcome).toBe('written');
         expect(created.task?.state).toBe('new');
-        expect(await store.getCounters(p)).toEqual(counters({ new: 1 }));
+        expect(await store.tasks.counters(p)).toEqual(counters({ new: 1 }));
 
-        await store.mutateTask(p, idOf('a.jpg'), withPrelabel(0.4));
-        expect(await store.getCounters(p)).toEqual(counters({ prelabeled: 1 }));
-        const labeled = await store.mutateTask(p, idOf('a.jpg'), labeledBy('alice', true));
+        await store.tasks.mutate(p, idOf('a.jpg'), withPrelabel(0.4));
+        expect(await store.tasks.counters(p)).toEqual(counters({ prelabeled: 1 }));
+        const labeled = await store.tasks.mutate(p, idOf('a.jpg'), labeledBy('alice', true));
         expect(labeled.task?.annotation?.by).toBe('alice');
-        expect(await store.getCounters(p)).toEqual(counters({ labeled: 1 }, 1));
+        expect(await store.tasks.counters(p)).toEqual(counters({ labeled: 1 }, 1));
 
-        const before = await store.getTask(p, idOf('a.jpg'));
-        const duplicate = await store.mutateTask(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
+        const before = await store.tasks.get(p, idOf('a.jpg'));
+        const duplicate = await store.tasks.mutate(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
         expect(duplicate).toMatchObject({ outcome: 'ignored', reason: expect.any(String) });
-        expect(await store.getTask(p, idOf('a.jpg'))).toEqual(before);
-        expect(await store.getCounters(p)).toEqual(counters({ labeled: 1 }, 1));
+        expect(await store.tasks.get(p, idOf('a.jpg'))).toEqual(before);
+        expect(await store.tasks.counters(p)).toEqual(counters({ labeled: 1 }, 1));
       });
 
       it('refuses a mutation that returns a different task and writes nothing', async () => {
         const other = blobCreated(p, facts('other.jpg', 1));
-        await expect(store.mutateTask(p, idOf('a.jpg'), other.mutation)).rejects.toThrow();
-        expect(await store.getTask(p, idOf('a.jpg'))).toBeUndefined();
-        expect(await store.getTask(p, other.taskId)).toBeUndefined();
-        expect(await store.getCounters(p)).toEqual(counters({}));
+        await expect(store.tasks.mutate(p, idOf('a.jpg'), other.mutation)).rejects.toThrow();
+        expect(await store.tasks.get(p, idOf('a.jpg'))).toBeUndefined();
+        expect(await store.tasks.get(p, other.taskId)).toBeUndefined();
+        expect(await store.tasks.counters(p)).toEqual(counters({}));
       });
 
       it('keeps projects apart', async () => {
-        await store.mutateTask('proj-b', idOf('a.jpg'), blobCreated('proj-b', facts('a.jpg', 1)).mutation);
-        expect(await store.getTask(p, idOf('a.jpg'))).toBeUndefined();
-        expect(await store.getCounters(p)).toEqual(counters({}));
-        expect(await store.getCounters('proj-b')).toEqual(counters({ new: 1 }));
+        await store.tasks.mutate('proj-b', idOf('a.jpg'), blobCreated('proj-b', facts('a.jpg', 1)).mutation);
+        expect(await store.tasks.get(p, idOf('a.jpg'))).toBeUndefined();
+        expect(await store.tasks.counters(p)).toEqual(counters({}));
+        expect(await store.tasks.counters('proj-b')).toEqual(counters({ new: 1 }));
       });
 
       it('retries a conflicting concurrent write instead of losing it: 20 concurrent increments all land', async () => {
@@ -127,19 +131,19 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
           t
             ? { kind: 'write' as const, task: { ...t, sizeBytes: t.sizeBytes + 1 } }
             : { kind: 'ignore' as const, reason: 'absent' };
-        const start = (await store.getTask(p, id))!.value.sizeBytes;
+        const start = (await store.tasks.get(p, id))!.value.sizeBytes;
 
         const results = await Promise.all(
           Array.from({ length: 20 }, (_, i) =>
             i % 2 === 0
-              ? store.mutateTask(p, id, increment)
-              : store.mutateTasks(p, [{ taskId: id, mutation: increment }]).then((r) => r[0]!),
+              ? store.tasks.mutate(p, id, increment)
+              : store.tasks.mutateMany(p, [{ taskId: id, mutation: increment }]).then((r) => r[0]!),
           ),
         );
 
         expect(results.every((r) => r.outcome === 'written')).toBe(true);
-        expect((await store.getTask(p, id))!.value.sizeBytes).toBe(start + 20);
-        expect(await store.getCounters(p)).toEqual(counters({ new: 1 }));
+        expect((await store.tasks.get(p, id))!.value.sizeBytes).toBe(start + 20);
+        expect(await store.tasks.counters(p)).toEqual(counters({ new: 1 }));
       });
     });
 
@@ -149,18 +153,18 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
         const deliveries = shuffled([...events, ...events, ...events]);
         const batches = Array.from({ length: 9 }, (_, b) => deliveries.slice(b * 10, b * 10 + 10));
 
-        const results = (await Promise.all(batches.map((batch) => store.mutateTasks(p, batch)))).flat();
+        const results = (await Promise.all(batches.map((batch) => store.tasks.mutateMany(p, batch)))).flat();
 
         expect(results.filter((r) => r.outcome === 'written')).toHaveLength(30);
         expect(await allTasks(store, p)).toHaveLength(30);
-        expect(await store.getCounters(p)).toEqual(counters({ new: 30 }));
+        expect(await store.tasks.counters(p)).toEqual(counters({ new: 30 }));
       });
 
       it('returns results in input order and applies repeated items for one task in order', async () => {
         const a = blobCreated(p, facts('a.jpg', 1));
         const b = blobCreated(p, facts('b.jpg', 1));
         const aAgain = blobCreated(p, facts('a.jpg', 2, { width: 800 }));
-        const results = await store.mutateTasks(p, [a, b, aAgain, a]);
+        const results = await store.tasks.mutateMany(p, [a, b, aAgain, a]);
 
         expect(results.map((r) => [r.taskId, r.outcome])).toEqual([
           [a.taskId, 'written'],
@@ -168,50 +172,53 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
           [a.taskId, 'written'],
           [a.taskId, 'ignored'],
         ]);
-        expect((await store.getTask(p, a.taskId))?.value).toMatchObject({ width: 800, sequencer: sequencer(2) });
-        expect(await store.getCounters(p)).toEqual(counters({ new: 2 }));
+        expect((await store.tasks.get(p, a.taskId))?.value).toMatchObject({ width: 800, sequencer: sequencer(2) });
+        expect(await store.tasks.counters(p)).toEqual(counters({ new: 2 }));
       });
 
       it('a delete that arrives before its create leaves a tombstone that the stale create cannot resurrect', async () => {
-        await store.mutateTask(p, idOf('a.jpg'), blobDeleted(p, 'a.jpg', 2).mutation);
-        const stale = await store.mutateTask(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
+        await store.tasks.mutate(p, idOf('a.jpg'), blobDeleted(p, 'a.jpg', 2).mutation);
+        const stale = await store.tasks.mutate(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
 
         expect(stale.outcome).toBe('ignored');
-        expect((await store.getTask(p, idOf('a.jpg')))?.value.state).toBe('removed');
-        expect(await store.getCounters(p)).toEqual(counters({ removed: 1 }));
+        expect((await store.tasks.get(p, idOf('a.jpg')))?.value.state).toBe('removed');
+        expect(await store.tasks.counters(p)).toEqual(counters({ removed: 1 }));
         expect(await allTasks(store, p, { state: 'new' })).toEqual([]);
       });
 
       it('a stale create after a delete changes nothing; a newer upload brings the task back', async () => {
-        await store.mutateTask(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
-        await store.mutateTask(p, idOf('a.jpg'), blobDeleted(p, 'a.jpg', 3).mutation);
-        expect((await store.mutateTask(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 2)).mutation)).outcome).toBe(
+        await store.tasks.mutate(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
+        await store.tasks.mutate(p, idOf('a.jpg'), blobDeleted(p, 'a.jpg', 3).mutation);
+        expect((await store.tasks.mutate(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 2)).mutation)).outcome).toBe(
           'ignored',
         );
-        expect((await store.getTask(p, idOf('a.jpg')))?.value.state).toBe('removed');
+        expect((await store.tasks.get(p, idOf('a.jpg')))?.value.state).toBe('removed');
 
-        await store.mutateTask(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 4)).mutation);
-        expect((await store.getTask(p, idOf('a.jpg')))?.value).toMatchObject({ state: 'new', sequencer: sequencer(4) });
-        expect(await store.getCounters(p)).toEqual(counters({ new: 1 }));
+        await store.tasks.mutate(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 4)).mutation);
+        expect((await store.tasks.get(p, idOf('a.jpg')))?.value).toMatchObject({
+          state: 'new',
+          sequencer: sequencer(4),
+        });
+        expect(await store.tasks.counters(p)).toEqual(counters({ new: 1 }));
       });
 
       it('a labeled task whose blob is deleted keeps its annotation, leaves the labeled list, and returns on re-upload', async () => {
-        await store.mutateTask(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
-        await store.mutateTask(p, idOf('a.jpg'), labeledBy('alice'));
-        await store.mutateTask(p, idOf('a.jpg'), blobDeleted(p, 'a.jpg', 2).mutation);
+        await store.tasks.mutate(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 1)).mutation);
+        await store.tasks.mutate(p, idOf('a.jpg'), labeledBy('alice'));
+        await store.tasks.mutate(p, idOf('a.jpg'), blobDeleted(p, 'a.jpg', 2).mutation);
 
-        const removed = (await store.getTask(p, idOf('a.jpg')))!.value;
+        const removed = (await store.tasks.get(p, idOf('a.jpg')))!.value;
         expect(removed.state).toBe('removed');
         expect(removed.annotation?.by).toBe('alice');
         expect(await allTasks(store, p, { state: 'labeled' })).toEqual([]);
-        expect(await store.getCounters(p)).toEqual(counters({ removed: 1 }));
+        expect(await store.tasks.counters(p)).toEqual(counters({ removed: 1 }));
 
-        await store.mutateTask(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 3)).mutation);
-        expect((await store.getTask(p, idOf('a.jpg')))!.value).toMatchObject({
+        await store.tasks.mutate(p, idOf('a.jpg'), blobCreated(p, facts('a.jpg', 3)).mutation);
+        expect((await store.tasks.get(p, idOf('a.jpg')))!.value).toMatchObject({
           state: 'labeled',
           annotation: { by: 'alice' },
         });
-        expect(await store.getCounters(p)).toEqual(counters({ labeled: 1 }));
+        expect(await store.tasks.counters(p)).toEqual(counters({ labeled: 1 }));
       });
 
       it('ends, for any shuffled and duplicated create/delete events, in the state of the newest event per blob', async () => {
@@ -247,7 +254,7 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
             );
             const batches: (typeof items)[] = [];
             for (let i = 0; i < items.length; i += batchSize) batches.push(items.slice(i, i + batchSize));
-            await Promise.all(batches.map((batch) => store.mutateTasks(projectId, batch)));
+            await Promise.all(batches.map((batch) => store.tasks.mutateMany(projectId, batch)));
 
             const tasks = await allTasks(store, projectId);
             expect(tasks).toHaveLength(blobs.length);
@@ -263,7 +270,9 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
               }
             });
             const live = blobs.filter((kinds) => kinds[kinds.length - 1] === 'create').length;
-            expect(await store.getCounters(projectId)).toEqual(counters({ new: live, removed: blobs.length - live }));
+            expect(await store.tasks.counters(projectId)).toEqual(
+              counters({ new: live, removed: blobs.length - live }),
+            );
           }),
           { numRuns: options.propertyRuns ?? 100 },
         );
@@ -277,7 +286,7 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
         let token: string | undefined;
         let pages = 0;
         do {
-          const page = await store.listTasks(p, { limit: 7, continuationToken: token });
+          const page = await store.tasks.list(p, { limit: 7, continuationToken: token });
           expect(page.items.length).toBeLessThanOrEqual(7);
           seen.push(...page.items.map((t) => t.id));
           token = page.continuationToken;
@@ -290,9 +299,9 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
 
       it('filters by state and by labeler (labeled, skipped or assigned by that user), across pages', async () => {
         const ids = (await registerBlobs(12)).sort();
-        for (const id of ids.slice(0, 4)) await store.mutateTask(p, id, labeledBy('alice'));
-        for (const id of ids.slice(4, 6)) await store.mutateTask(p, id, skippedBy('alice'));
-        for (const id of ids.slice(6, 8)) await store.mutateTask(p, id, labeledBy('bob'));
+        for (const id of ids.slice(0, 4)) await store.tasks.mutate(p, id, labeledBy('alice'));
+        for (const id of ids.slice(4, 6)) await store.tasks.mutate(p, id, skippedBy('alice'));
+        for (const id of ids.slice(6, 8)) await store.tasks.mutate(p, id, labeledBy('bob'));
 
         expect((await allTasks(store, p, { state: 'labeled' }, 3)).map((t) => t.id)).toEqual([
           ...ids.slice(0, 4),
@@ -304,7 +313,12 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
         );
         expect(await allTasks(store, p, { state: 'new' }, 5)).toHaveLength(4);
 
-        const claimed = await store.claimTasks(p, { max: 2, assignment: assignmentOf('carol'), order: 'shuffled' });
+        const claimed = await store.tasks.claim(p, {
+          max: 2,
+          assignment: assignmentOf('carol'),
+          order: 'shuffled',
+          now,
+        });
         expect((await allTasks(store, p, { labeler: 'carol' })).map((t) => t.id).sort()).toEqual(
           claimed.map((t) => t.id).sort(),
         );
@@ -314,59 +328,75 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
     describe('claimTasks', () => {
       it('hands out prelabeled tasks (least confident first) before new ones, and never more than max', async () => {
         const ids = await registerBlobs(10);
-        await store.mutateTask(p, ids[3]!, withPrelabel(0.9));
-        await store.mutateTask(p, ids[7]!, withPrelabel(0.2));
-        await store.mutateTask(p, ids[1]!, withPrelabel(0.5));
+        await store.tasks.mutate(p, ids[3]!, withPrelabel(0.9));
+        await store.tasks.mutate(p, ids[7]!, withPrelabel(0.2));
+        await store.tasks.mutate(p, ids[1]!, withPrelabel(0.5));
 
-        const first = await store.claimTasks(p, { max: 4, assignment: assignmentOf('alice'), order: 'shuffled' });
+        const first = await store.tasks.claim(p, { max: 4, assignment: assignmentOf('alice'), order: 'shuffled', now });
         expect(first).toHaveLength(4);
         expect(first.slice(0, 3).map((t) => t.id)).toEqual([ids[7], ids[1], ids[3]]);
         expect(first.every((t) => t.state === 'assigned' && t.assignment?.labelerId === 'alice')).toBe(true);
 
-        const rest = await store.claimTasks(p, { max: 100, assignment: assignmentOf('bob'), order: 'shuffled' });
+        const rest = await store.tasks.claim(p, { max: 100, assignment: assignmentOf('bob'), order: 'shuffled', now });
         expect(rest).toHaveLength(6);
-        expect(await store.claimTasks(p, { max: 5, assignment: assignmentOf('carol'), order: 'shuffled' })).toEqual([]);
-        expect(await store.getCounters(p)).toEqual(counters({ assigned: 10 }));
+        expect(
+          await store.tasks.claim(p, { max: 5, assignment: assignmentOf('carol'), order: 'shuffled', now }),
+        ).toEqual([]);
+        expect(await store.tasks.counters(p)).toEqual(counters({ assigned: 10 }));
       });
 
       it('serves new tasks by shuffle key, or scored ones least confident first', async () => {
         const ids = await registerBlobs(8);
-        const tasks = await Promise.all(ids.map(async (id) => (await store.getTask(p, id))!.value));
+        const tasks = await Promise.all(ids.map(async (id) => (await store.tasks.get(p, id))!.value));
         const byShuffle = [...tasks].sort((a, b) => a.shuffleKey - b.shuffleKey).map((t) => t.id);
-        await store.mutateTask(p, byShuffle[6]!, withPrelabel(0.3, 'new'));
-        await store.mutateTask(p, byShuffle[5]!, withPrelabel(0.1, 'new'));
+        await store.tasks.mutate(p, byShuffle[6]!, withPrelabel(0.3, 'new'));
+        await store.tasks.mutate(p, byShuffle[5]!, withPrelabel(0.1, 'new'));
 
-        const leastConfident = await store.claimTasks(p, {
+        const leastConfident = await store.tasks.claim(p, {
           max: 3,
           assignment: assignmentOf('a'),
           order: 'leastConfidentFirst',
+          now,
         });
         expect(leastConfident.map((t) => t.id)).toEqual([byShuffle[5], byShuffle[6], byShuffle[0]]);
 
-        const shuffledOrder = await store.claimTasks(p, { max: 3, assignment: assignmentOf('b'), order: 'shuffled' });
+        const shuffledOrder = await store.tasks.claim(p, {
+          max: 3,
+          assignment: assignmentOf('b'),
+          order: 'shuffled',
+          now,
+        });
         expect(shuffledOrder.map((t) => t.id)).toEqual([byShuffle[1], byShuffle[2], byShuffle[3]]);
       });
 
       it('stores the assignment, so a claimed task is visible as assigned and not claimable again', async () => {
         const [id] = await registerBlobs(1);
-        const [claimed] = await store.claimTasks(p, { max: 1, assignment: assignmentOf('alice'), order: 'shuffled' });
+        const [claimed] = await store.tasks.claim(p, {
+          max: 1,
+          assignment: assignmentOf('alice'),
+          order: 'shuffled',
+          now,
+        });
 
         expect(claimed?.id).toBe(id);
-        expect((await store.getTask(p, id!))?.value).toEqual(claimed);
+        expect((await store.tasks.get(p, id!))?.value).toEqual(claimed);
         expect(claimed?.assignment).toEqual(assignmentOf('alice'));
-        expect(await store.claimTasks(p, { max: 1, assignment: assignmentOf('bob'), order: 'shuffled' })).toEqual([]);
+        expect(await store.tasks.claim(p, { max: 1, assignment: assignmentOf('bob'), order: 'shuffled', now })).toEqual(
+          [],
+        );
       });
 
       it('never hands a task to two of many concurrent claimers, and hands out all when capacity allows', async () => {
         const ids = await registerBlobs(24);
-        for (const id of ids.slice(0, 6)) await store.mutateTask(p, id, withPrelabel(0.5));
+        for (const id of ids.slice(0, 6)) await store.tasks.mutate(p, id, withPrelabel(0.5));
 
         const claims = await Promise.all(
           Array.from({ length: 5 }, (_, i) =>
-            store.claimTasks(p, {
+            store.tasks.claim(p, {
               max: 6,
               assignment: assignmentOf(`labeler-${i}`),
               order: i % 2 ? 'shuffled' : 'leastConfidentFirst',
+              now,
             }),
           ),
         );
@@ -377,56 +407,63 @@ export function describeLabelStoreContract(name: string, makeStore: StoreFactory
         for (const [i, claim] of claims.entries()) {
           expect(claim.length).toBeLessThanOrEqual(6);
           for (const t of claim)
-            expect((await store.getTask(p, t.id))?.value.assignment?.labelerId).toBe(`labeler-${i}`);
+            expect((await store.tasks.get(p, t.id))?.value.assignment?.labelerId).toBe(`labeler-${i}`);
         }
-        expect(await store.getCounters(p)).toEqual(counters({ assigned: 24 }));
+        expect(await store.tasks.counters(p)).toEqual(counters({ assigned: 24 }));
       });
 
       it('gives concurrent claimers exactly their capacity when work is plentiful', async () => {
         await registerBlobs(30);
         const claims = await Promise.all(
           Array.from({ length: 4 }, (_, i) =>
-            store.claimTasks(p, { max: 5, assignment: assignmentOf(`l${i}`), order: 'shuffled' }),
+            store.tasks.claim(p, { max: 5, assignment: assignmentOf(`l${i}`), order: 'shuffled', now }),
           ),
         );
 
         expect(claims.map((c) => c.length)).toEqual([5, 5, 5, 5]);
         expect(new Set(claims.flat().map((t) => t.id)).size).toBe(20);
-        expect(await store.getCounters(p)).toEqual(counters({ assigned: 20, new: 10 }));
+        expect(await store.tasks.counters(p)).toEqual(counters({ assigned: 20, new: 10 }));
       });
     });
 
     describe('getCounters', () => {
       it('stays non-negative and equal to a recount through a mixed workload', async () => {
         const check = async () => {
-          const c = await store.getCounters(p);
+          const c = await store.tasks.counters(p);
           expect(Object.values(c.byState).every((n) => n >= 0) && c.labeledReviewed >= 0).toBe(true);
           expect(c).toEqual(await recount(store, p));
+          // The store's own recount agrees, and finds nothing to repair.
+          expect(await store.tasks.recountCounters(p)).toEqual({ counters: c, drift: {} });
         };
         const ids = await registerBlobs(12);
         await check();
-        await store.mutateTasks(p, [blobCreated(p, facts('bad.gif', 1, { rejectReason: 'unsupported type' }))]);
-        await store.mutateTask(p, ids[0]!, withPrelabel(0.3));
-        await store.mutateTask(p, ids[1]!, withPrelabel(0.6));
+        await store.tasks.mutateMany(p, [blobCreated(p, facts('bad.gif', 1, { rejectReason: 'unsupported type' }))]);
+        await store.tasks.mutate(p, ids[0]!, withPrelabel(0.3));
+        await store.tasks.mutate(p, ids[1]!, withPrelabel(0.6));
         await check();
-        const claimed = await store.claimTasks(p, { max: 4, assignment: assignmentOf('alice'), order: 'shuffled' });
+        const claimed = await store.tasks.claim(p, {
+          max: 4,
+          assignment: assignmentOf('alice'),
+          order: 'shuffled',
+          now,
+        });
         await check();
-        await Promise.all(claimed.map((t, i) => store.mutateTask(p, t.id, labeledBy('alice', i < 2))));
-        await store.mutateTask(p, ids[11]!, skippedBy('bob'));
+        await Promise.all(claimed.map((t, i) => store.tasks.mutate(p, t.id, labeledBy('alice', i < 2))));
+        await store.tasks.mutate(p, ids[11]!, skippedBy('bob'));
         await check();
-        await store.mutateTasks(p, [
+        await store.tasks.mutateMany(p, [
           blobDeleted(p, 'img-000.jpg', 9),
           blobDeleted(p, 'img-005.jpg', 9),
           blobDeleted(p, 'gone.jpg', 9),
         ]);
         await check();
-        await store.mutateTasks(p, [
+        await store.tasks.mutateMany(p, [
           blobCreated(p, facts('img-000.jpg', 10)),
           blobCreated(p, facts('img-005.jpg', 10)),
         ]);
         await check();
 
-        const final = await store.getCounters(p);
+        const final = await store.tasks.counters(p);
         expect(Object.values(final.byState).reduce((a, b) => a + b, 0)).toBe(14);
         expect(final.labeledReviewed).toBe(2);
       });

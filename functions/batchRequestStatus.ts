@@ -1,0 +1,34 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { durableClient } from './http/durableClient';
+import { allocatingResponse } from './http/allocating';
+import { isServing, sessionStatus } from './http/batchRequest';
+import { batchService, labelingContext } from './http/labelingRoute';
+import { problem } from './http/problem';
+
+/**
+ * `GET /api/projects/{projectId}/batches/requests/{requestId}` (labeler, member): the status URL of a batch request
+ * answered 202. 200 with the batch once allocated (also an empty one, with its reason); 202 while the caller's
+ * session still works on that request; 404 for a request the session never saw.
+ */
+export async function batchRequestStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const ctx = await labelingContext(request);
+  if (!ctx.ok) return ctx.response;
+  const requestId = request.params.requestId ?? '';
+  const service = batchService();
+  const batch = await service.find(ctx.project.id, ctx.principal.userId, requestId);
+  if (batch) {
+    return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: await service.view(ctx.project, batch) };
+  }
+  const status = await sessionStatus(durableClient(context), ctx.project.id, ctx.principal.userId);
+  if (isServing(status, requestId)) return allocatingResponse(ctx.project.id, requestId);
+  return problem(404, 'Unknown batch request', `No batch request '${requestId}' is being allocated for you.`);
+}
+
+app.http('batchRequestStatus', {
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  route: 'projects/{projectId}/batches/requests/{requestId}',
+  extraInputs: [df.input.durableClient()],
+  handler: batchRequestStatus,
+});
