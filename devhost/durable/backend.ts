@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FunctionInvoker } from '../core/invoker';
 import type { Logger } from '../core/logger';
 import type { FunctionRegistry } from '../core/registry';
+import { requestUrl } from '../http/hostHeader';
 import { isAuthorized, presentedKey, type HostKeys } from '../http/hostKeys';
 import type { RuntimeHandler } from '../http/server';
 import { flattenHeaders } from '../http/rpcHttp';
@@ -171,8 +172,9 @@ export class DurableBackend {
   }
 
   async #serveRpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!url.pathname.startsWith(rpcPrefix)) {
+    // Loopback only and no URL in any answer is built from the request, so its Host header plays no part.
+    const url = requestUrl(req.url ?? '/', undefined, '127.0.0.1');
+    if (!url?.pathname.startsWith(rpcPrefix)) {
       send(res, { status: 404 });
       return;
     }

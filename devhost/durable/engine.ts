@@ -29,7 +29,7 @@ import {
   playedHistory,
   startMessage,
 } from './records';
-import type { DurableStore, InstanceRow, MessageRow, RetryRow, WorkItemRow } from './store';
+import type { DurableStore, InstanceRow, MessageRow, RetryRow, RuntimeStatus, WorkItemRow } from './store';
 import { WorkQueue } from './workQueue';
 
 export interface EngineOptions {
@@ -55,6 +55,8 @@ interface CachedInstance {
 export type StartResult =
   { ok: true; instance: InstanceRow } | { ok: false; reason: 'conflict'; instance: InstanceRow };
 export type SignalResult = 'accepted' | 'notFound' | 'gone';
+export type PurgeResult =
+  { outcome: 'purged' } | { outcome: 'notFound' } | { outcome: 'notFinished'; status: RuntimeStatus };
 
 export { isTerminal };
 
@@ -188,16 +190,17 @@ export class DurableEngine {
   }
 
   /** Deletes an instance and its history; only finished instances can be purged, as on Azure. */
-  purge(instanceId: string): number {
+  purge(instanceId: string): PurgeResult {
     const store = this.#o.store;
-    const deleted = store.transaction(() => {
-      const row = store.getInstance(instanceId);
-      if (!row || !isTerminal(row.runtimeStatus)) return 0;
+    const result = store.transaction((): PurgeResult => {
+      const status = store.getRuntimeStatus(instanceId);
+      if (!status) return { outcome: 'notFound' };
+      if (!isTerminal(status)) return { outcome: 'notFinished', status };
       store.deleteInstance(instanceId);
-      return 1;
+      return { outcome: 'purged' };
     });
-    if (deleted) this.#cache.delete(instanceId);
-    return deleted;
+    if (result.outcome === 'purged') this.#cache.delete(instanceId);
+    return result;
   }
 
   // ---------------------------------------------------------------- scheduling

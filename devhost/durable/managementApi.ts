@@ -33,6 +33,9 @@ const runtimeStatuses: ReadonlySet<string> = new Set([
   'Terminated',
 ]);
 
+const defaultListPageSize = 100;
+const purgePageSize = 1000;
+
 function problem(status: number, message: string): ApiResponse {
   return { status, body: { Message: message } };
 }
@@ -62,22 +65,62 @@ function decodeToken(token: string | undefined): InstanceQuery['after'] {
   return parsed;
 }
 
-function listQuery(query: URLSearchParams, headers: Record<string, string>, defaultTop: number): InstanceQuery {
+function runtimeStatusFilter(query: URLSearchParams): RuntimeStatus[] | undefined {
   const statuses = (query.get('runtimeStatus') ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const s of statuses) if (!runtimeStatuses.has(s)) throw new RangeError(`Unknown runtimeStatus '${s}'.`);
-  const top = Number(query.get('top') ?? defaultTop);
+  return statuses.length ? (statuses as RuntimeStatus[]) : undefined;
+}
+
+/** A date-time without a zone designator; JavaScript would read it as local time, the stored times are UTC. */
+const zonelessDateTime = /T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
+/**
+ * A time filter from the query as an ISO string comparable with the stored (UTC, ISO) created times, or undefined
+ * when absent or unparsable: the extension's TryGetDateTimeQueryParameterValue treats both the same way.
+ */
+function queryTime(query: URLSearchParams, name: string): string | undefined {
+  const value = query.get(name)?.trim();
+  if (!value) return undefined;
+  const ms = Date.parse(zonelessDateTime.test(value) ? `${value}Z` : value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+function listQuery(query: URLSearchParams, headers: Record<string, string>): InstanceQuery {
+  const top = Number(query.get('top') ?? defaultListPageSize);
   if (!Number.isInteger(top) || top <= 0) throw new RangeError('top must be a positive integer.');
   return {
-    createdTimeFrom: query.get('createdTimeFrom') ?? undefined,
-    createdTimeTo: query.get('createdTimeTo') ?? undefined,
-    runtimeStatus: statuses.length ? (statuses as RuntimeStatus[]) : undefined,
+    createdTimeFrom: queryTime(query, 'createdTimeFrom'),
+    createdTimeTo: queryTime(query, 'createdTimeTo'),
+    runtimeStatus: runtimeStatusFilter(query),
     instanceIdPrefix: query.get('instanceIdPrefix') ?? undefined,
     after: decodeToken(headers['x-ms-continuation-token']),
     top,
   };
+}
+
+/**
+ * The filter of a purge by filter, or undefined without a usable createdTimeFrom: the extension refuses to purge
+ * without it (HandleDeleteHistoryWithFiltersRequestAsync) rather than purge every instance, and reads a missing or
+ * unparsable createdTimeTo as "now".
+ */
+function purgeQuery(query: URLSearchParams): InstanceQuery | undefined {
+  const createdTimeFrom = queryTime(query, 'createdTimeFrom');
+  if (!createdTimeFrom) return undefined;
+  return {
+    createdTimeFrom,
+    createdTimeTo: queryTime(query, 'createdTimeTo') ?? new Date().toISOString(),
+    runtimeStatus: runtimeStatusFilter(query),
+    instanceIdPrefix: query.get('instanceIdPrefix') ?? undefined,
+    top: purgePageSize,
+  };
+}
+
+function isJsonContent(contentType: string | undefined): boolean {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim();
+  return mediaType.toLowerCase() === 'application/json';
 }
 
 /**
@@ -100,18 +143,12 @@ export function handleDurableApi(engine: DurableEngine, urls: ManagementUrls, re
     const instanceId = parts[1]!;
     if (parts.length === 2) {
       if (method === 'GET') return getStatus(engine, urls, instanceId, req);
-      if (method === 'DELETE') {
-        const deleted = engine.purge(instanceId);
-        return deleted ? { status: 200, body: { instancesDeleted: deleted } } : problem(404, 'No instance to purge.');
-      }
+      if (method === 'DELETE') return purgeOne(engine, instanceId);
       return problem(405, 'Method not allowed.');
     }
     const op = parts[2]!;
     if (method !== 'POST') return problem(405, 'Method not allowed.');
-    if (op === 'raiseEvent' && parts.length === 4) {
-      const result = engine.raiseEvent(instanceId, parts[3]!, bodyJson(req.body));
-      return signalResponse(result, instanceId);
-    }
+    if (op === 'raiseEvent' && parts.length === 4) return raiseEvent(engine, instanceId, parts[3]!, req);
     if (op === 'terminate' && parts.length === 3) {
       return signalResponse(engine.terminate(instanceId, req.query.get('reason') ?? ''), instanceId);
     }
@@ -135,6 +172,34 @@ function signalResponse(result: 'accepted' | 'notFound' | 'gone', instanceId: st
   if (result === 'accepted') return { status: 202 };
   if (result === 'gone') return problem(410, `Instance '${instanceId}' is in a completed or failed state.`);
   return problem(404, `No instance with ID '${instanceId}' found.`);
+}
+
+/**
+ * As HandleRaiseEventRequestAsync: the instance's state decides first (404 unknown, 410 finished, whatever the
+ * body), then only application/json content is accepted. durable-functions' raiseEvent always sends JSON and treats
+ * 410 as success, so raising to a finished instance stays harmless for the app.
+ */
+function raiseEvent(engine: DurableEngine, instanceId: string, eventName: string, req: ApiRequest): ApiResponse {
+  const status = engine.store.getRuntimeStatus(instanceId);
+  if (!status) return signalResponse('notFound', instanceId);
+  if (isTerminal(status)) return signalResponse('gone', instanceId);
+  if (!isJsonContent(req.headers['content-type'])) {
+    return problem(400, 'Only application/json request content is supported.');
+  }
+  // The engine checks the state again in its transaction: the instance may have finished in between.
+  return signalResponse(engine.raiseEvent(instanceId, eventName, bodyJson(req.body)), instanceId);
+}
+
+/** As HandleDeleteHistoryByIdRequestAsync: 404 unknown, 412 while the orchestration has not finished. */
+function purgeOne(engine: DurableEngine, instanceId: string): ApiResponse {
+  const result = engine.purge(instanceId);
+  if (result.outcome === 'purged') return { status: 200, body: { instancesDeleted: 1 } };
+  if (result.outcome === 'notFound') return problem(404, `No instance with ID '${instanceId}' found.`);
+  return problem(
+    412,
+    `Only orchestrations in a terminal state can be purged, but the orchestration with instance ID ` +
+      `${instanceId} has status ${result.status}.`,
+  );
 }
 
 function startNew(
@@ -172,7 +237,7 @@ function getStatus(engine: DurableEngine, urls: ManagementUrls, instanceId: stri
 }
 
 function list(engine: DurableEngine, req: ApiRequest): ApiResponse {
-  const q = listQuery(req.query, req.headers, 100);
+  const q = listQuery(req.query, req.headers);
   const showInput = flag(req.query, 'showInput', false);
   const rows = engine.store.queryInstances({ ...q, top: q.top + 1 });
   const page = rows.slice(0, q.top);
@@ -186,12 +251,15 @@ function list(engine: DurableEngine, req: ApiRequest): ApiResponse {
 }
 
 function purgeMany(engine: DurableEngine, req: ApiRequest): ApiResponse {
-  const q = listQuery(req.query, {}, 1000);
+  const q = purgeQuery(req.query);
+  if (!q) return problem(400, "Please provide value for 'createdTimeFrom' parameter.");
   let deleted = 0;
   let after: InstanceQuery['after'];
   for (;;) {
     const rows = engine.store.queryInstances({ ...q, after });
-    for (const r of rows) if (isTerminal(r.runtimeStatus)) deleted += engine.purge(r.instanceId);
+    for (const r of rows) {
+      if (isTerminal(r.runtimeStatus) && engine.purge(r.instanceId).outcome === 'purged') deleted++;
+    }
     if (rows.length < q.top) break;
     const last = rows[rows.length - 1]!;
     after = { createdTime: last.createdTime, instanceId: last.instanceId };

@@ -155,7 +155,8 @@ function hostStatus() {
 
 /** A subset of the host's FunctionMetadataResponse, plus `trigger` (the trigger binding type) for convenience. */
 function describeFunction(fn: RegisteredFunction, req: HostRequest, routePrefix: string) {
-  const base = `http://${req.headers.host ?? 'localhost'}`;
+  // req.url's origin comes from a Host header the HTTP host has already checked.
+  const base = req.url.origin;
   const bindings = Object.entries(fn.metadata.bindings ?? {}).map(([key, binding]) => ({ ...binding, name: key }));
   const route = (fn.trigger as { route?: string }).route ?? fn.name;
   const prefix = routePrefix ? `/${routePrefix}` : '';

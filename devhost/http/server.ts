@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FunctionInvoker } from '../core/invoker';
 import type { Logger } from '../core/logger';
 import type { FunctionRegistry, RegisteredFunction } from '../core/registry';
+import { requestUrl } from './hostHeader';
 import { isAuthorized, presentedKey, type AuthLevel, type HostKeys } from './hostKeys';
 import { compileRoute, type CompiledRoute } from './routeTemplate';
 import { flattenHeaders, toRpcHttpRequest, writeRpcHttpResponse } from './rpcHttp';
@@ -156,7 +157,12 @@ export class HttpHost {
 
   async #handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (raw.method ?? 'GET').toUpperCase();
-    const url = new URL(raw.url ?? '/', `http://${raw.headers.host ?? 'localhost'}`);
+    const url = requestUrl(raw.url ?? '/', raw.headers.host, new URL(this.#baseUrl).host);
+    if (!url) {
+      // Refused before reading the body: nothing, runtime endpoint or function, sees such a request.
+      sendJson(res, 400, { error: 'Bad Request: malformed Host header or request target.' }, { connection: 'close' });
+      return;
+    }
     let body: Buffer;
     try {
       body = await readBody(raw, this.#opts.maxRequestBodySize);

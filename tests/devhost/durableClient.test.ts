@@ -195,4 +195,62 @@ describe('public management API', () => {
     const bad = await fetch(`${api.base}/instances?code=${api.key}&runtimeStatus=Sleeping`);
     expect(bad.status).toBe(400);
   });
+
+  it('ignores an unparsable createdTimeFrom/createdTimeTo in a list query, as the extension does', async () => {
+    const id = await api.start('sequence', { n: 1 });
+    await api.waitFor(id);
+    for (const query of ['createdTimeFrom=last-week', 'createdTimeTo=whenever']) {
+      const res = await fetch(`${api.base}/instances/?code=${api.key}&${query}`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as OrchestrationStatus[]).map((s) => s.instanceId)).toContain(id);
+    }
+  });
+
+  it('refuses to purge a running instance (412) and keeps it; purges it once finished', async () => {
+    const id = await api.start('waitForApproval');
+    await api.waitFor(id, (s) => s.runtimeStatus === 'Running');
+    const refused = await fetch(`${api.base}/instances/${id}?code=${api.key}`, { method: 'DELETE' });
+    expect(refused.status).toBe(412);
+    expect((await api.status(id)).body.runtimeStatus).toBe('Running');
+    // The real DurableClient has no case for 412: purgeInstanceHistory rejects, as it would on Azure.
+    expect((await api.client('purge', { instanceId: id })).code).toBe(500);
+
+    await api.client('terminate', { instanceId: id, reason: 'cleanup' });
+    await api.waitFor(id);
+    const purged = await fetch(`${api.base}/instances/${id}?code=${api.key}`, { method: 'DELETE' });
+    expect(purged.status).toBe(200);
+    expect(await purged.json()).toEqual({ instancesDeleted: 1 });
+  });
+
+  it('purge by filter requires createdTimeFrom (400 without it, nothing purged)', async () => {
+    const id = await api.start('sequence', { n: 1 });
+    await api.waitFor(id);
+    const unfiltered = await fetch(`${api.base}/instances/?code=${api.key}`, { method: 'DELETE' });
+    expect(unfiltered.status).toBe(400);
+    expect((await api.status(id)).code).toBe(200);
+
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const filtered = await fetch(`${api.base}/instances/?code=${api.key}&createdTimeFrom=${since}`, {
+      method: 'DELETE',
+    });
+    expect(filtered.status).toBe(200);
+    expect((await api.status(id)).code).toBe(404);
+  });
+
+  it('raiseEvent: 404 for an unknown instance and 410 for a finished one, before the body is looked at', async () => {
+    const id = await api.start('sequence', { n: 1 });
+    await api.waitFor(id);
+    const raise = (instanceId: string, init: RequestInit) =>
+      fetch(`${api.base}/instances/${instanceId}/raiseEvent/Approve?code=${api.key}`, { method: 'POST', ...init });
+    expect((await raise('nobody-at-all', { body: 'not json', headers: { 'content-type': 'text/plain' } })).status).toBe(
+      404,
+    );
+    expect((await raise(id, { body: 'not json', headers: { 'content-type': 'text/plain' } })).status).toBe(410);
+
+    const live = await api.start('waitForApproval');
+    await api.waitFor(live, (s) => s.runtimeStatus === 'Running');
+    expect((await raise(live, { body: '"ok"', headers: { 'content-type': 'text/plain' } })).status).toBe(400);
+    expect((await raise(live, { body: '"ok"', headers: { 'content-type': 'application/json' } })).status).toBe(202);
+    expect((await api.waitFor(live)).runtimeStatus).toBe('Completed');
+  });
 });

@@ -187,6 +187,56 @@ describe('HTTP triggers on a real devhost', () => {
     });
   });
 
+  describe('Host header', () => {
+    /** A GET with exactly this Host header and request target (fetch would not send a malformed Host). */
+    const rawGet = (target: string, hostHeader: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { port } = new URL(host.baseUrl);
+        const req = request({ host: '127.0.0.1', port, path: target, headers: { host: hostHeader } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const malformed = [
+      'local host',
+      'localhost/evil',
+      'user@evil.example',
+      'localhost@evil.example:80',
+      'localhost:99999',
+      'localhost:0',
+      'localhost:7x',
+      '[::1',
+      'evil.example:80:80',
+    ];
+
+    it.each(malformed)('answers 400 to Host %j before any function or runtime endpoint runs', async (value) => {
+      const fn = await rawGet('/api/echo', value);
+      expect(fn.status).toBe(400);
+      expect(fn.body).not.toContain('evil.example');
+      const admin = await rawGet(`/admin/functions?code=${testKeys.masterKey}`, value);
+      expect(admin.status).toBe(400);
+      expect(admin.body).not.toContain('evil.example');
+    });
+
+    it('accepts a well-formed Host and builds the request URL from it', async () => {
+      for (const value of ['example.test:8080', 'example.test', '127.0.0.1:7071', '[::1]:7071']) {
+        const res = await rawGet('/api/echo', value);
+        expect(res.status).toBe(200);
+        expect((JSON.parse(res.body) as { url: string }).url).toBe(`http://${value}/api/echo`);
+      }
+    });
+
+    it('never takes the URL authority from a request target that starts with //', async () => {
+      const res = await rawGet('//evil.example/api/echo', 'localhost');
+      expect(res.body).not.toContain('http://evil.example');
+      expect(res.status).toBe(404);
+    });
+  });
+
   it('runs the appStart, preInvocation and postInvocation hooks', async () => {
     expect(host.output()).toContain('fixture appStart hook ran');
     const res = await fetch(api('hooked'));
