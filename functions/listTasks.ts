@@ -1,16 +1,17 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { services } from '../adapters/composition';
+import { userIdSchema } from '../shared/domain/ids';
 import { taskStates, type Task } from '../shared/domain/task';
 import { authorize } from './http/auth';
-import { readQuery } from './http/parse';
+import { decimalIntegerQueryParam, readQuery } from './http/parse';
 import { projectIdParam, projectNotFound, projectService } from './http/projectRoute';
 
 const querySchema = z.object({
   state: z.enum(taskStates).optional(),
   /** Tasks assigned to, labeled by or skipped by this user id. */
-  labeler: z.string().min(1).max(256).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  labeler: userIdSchema.optional(),
+  limit: decimalIntegerQueryParam({ min: 1, max: 1000 }).default(100),
   /** Opaque: whatever the previous page returned (its format is the store adapter's). */
   continuationToken: z.string().min(1).max(8192).optional(),
 });
