@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { services } from '../adapters/composition';
-import { userIdSchema } from '../shared/domain/ids';
+import { callerIdSchema } from '../shared/domain/ids';
 import { taskStates, type Task } from '../shared/domain/task';
 import { authorize } from './http/auth';
 import { decimalIntegerQueryParam, readQuery } from './http/parse';
@@ -9,8 +9,11 @@ import { projectIdParam, projectNotFound, projectService } from './http/projectR
 
 const querySchema = z.object({
   state: z.enum(taskStates).optional(),
-  /** Tasks assigned to, labeled by or skipped by this user id. */
-  labeler: userIdSchema.optional(),
+  /**
+   * Tasks assigned to, labeled by or skipped by this user id. Any id a signed-in caller may have (an admin needs no
+   * membership, so not only member ids), but never with control characters.
+   */
+  labeler: callerIdSchema(/^[\s\S]{1,256}$/, 'must be 1-256 characters').optional(),
   limit: decimalIntegerQueryParam({ min: 1, max: 1000 }).default(100),
   /** Opaque: whatever the previous page returned (its format is the store adapter's). */
   continuationToken: z.string().min(1).max(8192).optional(),
