@@ -1,13 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
+import { idempotencyKeySchema } from '../shared/domain/ids';
 import { durableClient } from './http/durableClient';
 import { allocatingResponse } from './http/allocating';
 import { obtainBatch } from './http/batchRequest';
 import { batchService, labelingContext } from './http/labelingRoute';
 import { problem } from './http/problem';
-
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * `POST /api/projects/{projectId}/batches` (labeler, member): returns the caller's live batch or allocates a new one
@@ -20,7 +19,7 @@ export async function requestBatchHandler(request: HttpRequest, context: Invocat
   const ctx = await labelingContext(request, { needsActive: true });
   if (!ctx.ok) return ctx.response;
   const key = request.headers.get('idempotency-key');
-  if (key !== null && !requestIdPattern.test(key)) {
+  if (key !== null && !idempotencyKeySchema.safeParse(key).success) {
     return problem(400, 'Invalid request', 'Idempotency-Key: 1-128 characters of letters, digits and ._:-', {
       errors: [{ field: 'Idempotency-Key', message: 'invalid format' }],
     });

@@ -1,16 +1,20 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { services } from '../adapters/composition';
+import { callerIdSchema } from '../shared/domain/ids';
 import { taskStates, type Task } from '../shared/domain/task';
 import { authorize } from './http/auth';
-import { readQuery } from './http/parse';
+import { decimalIntegerQueryParam, readQuery } from './http/parse';
 import { projectIdParam, projectNotFound, projectService } from './http/projectRoute';
 
 const querySchema = z.object({
   state: z.enum(taskStates).optional(),
-  /** Tasks assigned to, labeled by or skipped by this user id. */
-  labeler: z.string().min(1).max(256).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /**
+   * Tasks assigned to, labeled by or skipped by this user id. Any id a signed-in caller may have (an admin needs no
+   * membership, so not only member ids), but never with control characters.
+   */
+  labeler: callerIdSchema(/^[\s\S]{1,256}$/, 'must be 1-256 characters').optional(),
+  limit: decimalIntegerQueryParam({ min: 1, max: 1000 }).default(100),
   /** Opaque: whatever the previous page returned (its format is the store adapter's). */
   continuationToken: z.string().min(1).max(8192).optional(),
 });

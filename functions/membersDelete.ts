@@ -1,7 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
 import { services } from '../adapters/composition';
+import { userIdSchema } from '../shared/domain/ids';
 import { authorize } from './http/auth';
+import { readRouteParams } from './http/parse';
 import { projectIdParam, projectNotFound } from './http/projectRoute';
+
+const paramsSchema = z.object({ userId: userIdSchema });
 
 /** `DELETE /api/projects/{projectId}/members/{userId}` (admin): removes a member; 204 whether or not it existed. */
 export async function deleteMember(request: HttpRequest): Promise<HttpResponseInit> {
@@ -10,7 +15,9 @@ export async function deleteMember(request: HttpRequest): Promise<HttpResponseIn
   const projectId = projectIdParam(request);
   const project = projectId && (await services().store.projects.get(projectId));
   if (!project) return projectNotFound(request.params.projectId);
-  await services().store.members.delete(project.value.id, request.params.userId ?? '');
+  const params = readRouteParams(request, paramsSchema);
+  if (!params.ok) return params.response;
+  await services().store.members.delete(project.value.id, params.value.userId);
   return { status: 204 };
 }
 

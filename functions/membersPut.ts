@@ -1,13 +1,13 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { services } from '../adapters/composition';
+import { userIdSchema } from '../shared/domain/ids';
 import { authorize } from './http/auth';
-import { readJsonBody } from './http/parse';
-import { problem } from './http/problem';
+import { readJsonBody, readRouteParams } from './http/parse';
 import { projectIdParam, projectNotFound } from './http/projectRoute';
 
 const memberSchema = z.object({ role: z.enum(['labeler', 'admin']) }).strict();
-const userIdPattern = /^[^\s/\\?#]{1,256}$/;
+const paramsSchema = z.object({ userId: userIdSchema });
 
 /**
  * `PUT /api/projects/{projectId}/members/{userId}` (admin), body `{ "role": "labeler" | "admin" }`: adds or
@@ -19,12 +19,9 @@ export async function putMember(request: HttpRequest): Promise<HttpResponseInit>
   const projectId = projectIdParam(request);
   const project = projectId && (await services().store.projects.get(projectId));
   if (!project) return projectNotFound(request.params.projectId);
-  const userId = request.params.userId ?? '';
-  if (!userIdPattern.test(userId)) {
-    return problem(400, 'Invalid request', 'userId: 1-256 characters without spaces, slashes, ? or #', {
-      errors: [{ field: 'userId', message: 'invalid format' }],
-    });
-  }
+  const params = readRouteParams(request, paramsSchema);
+  if (!params.ok) return params.response;
+  const { userId } = params.value;
   const body = await readJsonBody(request, memberSchema);
   if (!body.ok) return body.response;
   const { store } = services();

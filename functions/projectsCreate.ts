@@ -1,11 +1,13 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { projectCreateSchema } from '../shared/domain/project';
+import { connectionSettingIssue } from './http/appSettings';
 import { authorize } from './http/auth';
 import { readJsonBody } from './http/parse';
-import { problem } from './http/problem';
+import { fieldProblem, problem } from './http/problem';
 import { projectResponse } from './http/projectResponse';
 import { projectService } from './http/projectRoute';
+import { requestPath } from './http/requestPath';
 import { ensureBackfillStarted, startBackfill } from './http/startBackfill';
 
 /**
@@ -18,6 +20,8 @@ export async function createProject(request: HttpRequest, context: InvocationCon
   if (!auth.ok) return auth.response;
   const body = await readJsonBody(request, projectCreateSchema);
   if (!body.ok) return body.response;
+  const settingIssue = connectionSettingIssue(body.value.dataset.connectionSetting);
+  if (settingIssue) return fieldProblem([settingIssue]);
 
   const outcome = await projectService().create(body.value, auth.principal.userId);
   if (outcome.kind === 'idTaken') {
@@ -38,9 +42,8 @@ export async function createProject(request: HttpRequest, context: InvocationCon
     // The project is stored; a retried create with the same id (or a refresh) starts the backfill later.
     context.warn(`Project ${projectId} created, but its backfill did not start: ${String(err)}`);
   }
-  // Relative to the request's own path, so it holds whatever the route prefix is.
-  const url = new URL(request.url);
-  const location = `${url.origin}${url.pathname.replace(/\/+$/, '')}/${projectId}`;
+  // A path below the request's own, so it holds whatever the route prefix is and never names another host.
+  const location = `${requestPath(request)}/${projectId}`;
   return projectResponse(outcome.kind === 'created' ? 201 : 200, outcome.project, { backfill }, { location });
 }
 

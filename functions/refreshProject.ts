@@ -4,6 +4,7 @@ import { startOrJoinBackfill } from './backfill/startBackfill';
 import { authorize } from './http/auth';
 import { problem } from './http/problem';
 import { projectIdParam, projectNotFound, projectService } from './http/projectRoute';
+import { requestPath } from './http/requestPath';
 
 /**
  * `POST /api/projects/{projectId}/refresh` (admin): lists the project's container again, registering blobs that
@@ -25,8 +26,8 @@ export async function refreshProject(request: HttpRequest, context: InvocationCo
   }
 
   const run = await startOrJoinBackfill(df.getClient(context), project.value.id);
-  const url = new URL(request.url);
-  const statusUrl = `${url.origin}${url.pathname.replace(/\/refresh\/?$/, '')}`;
+  // The project's own path (the request's, without `/refresh`): relative, so no caller-sent Host ends up in it.
+  const statusUrl = requestPath(request).replace(/\/refresh$/, '');
   context.log(`Refresh of ${project.value.id}: ${run.started ? 'started' : 'joined'} ${run.instanceId}`);
   return {
     status: 202,

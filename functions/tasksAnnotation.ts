@@ -1,13 +1,17 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { z } from 'zod';
 import { services } from '../adapters/composition';
 import { annotationSchemaFor } from '../shared/domain/annotation';
+import { taskIdSchema } from '../shared/domain/ids';
 import { durableClient } from './http/durableClient';
 import { refusedProblem } from './http/labelingErrors';
 import { labelingContext, submissionService } from './http/labelingRoute';
-import { readJsonBody } from './http/parse';
+import { readJsonBody, readRouteParams } from './http/parse';
 import { notFound } from './http/problem';
 import { signalSubmission } from './http/submissionSignals';
+
+const paramsSchema = z.object({ taskId: taskIdSchema });
 
 /**
  * `PUT /api/projects/{projectId}/tasks/{taskId}/annotation` (labeler, member): submits boxes (object detection,
@@ -17,7 +21,9 @@ import { signalSubmission } from './http/submissionSignals';
 export async function submitAnnotation(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const ctx = await labelingContext(request);
   if (!ctx.ok) return ctx.response;
-  const taskId = request.params.taskId ?? '';
+  const params = readRouteParams(request, paramsSchema);
+  if (!params.ok) return params.response;
+  const { taskId } = params.value;
   const task = await services().store.tasks.get(ctx.project.id, taskId);
   if (!task) return notFound(`Task '${taskId}'`);
   const body = await readJsonBody(request, annotationSchemaFor(ctx.project, task.value));

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { problem, validationProblem } from './problem';
 
 /** Request bodies above this are refused before parsing (413). */
@@ -13,24 +13,51 @@ function isJsonContentType(contentType: string | null): boolean {
   return mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
 }
 
+const unsupportedMediaType = (): Parsed<never> => ({
+  ok: false,
+  response: problem(415, 'Unsupported media type', 'Send the body as JSON (Content-Type: application/json).'),
+});
+
 /**
- * Reads a JSON body and validates it: 415 for another content type, 413 over 1 MB, 400 for text that is not JSON,
- * 422 naming each invalid field. Nothing has been written by the caller when this fails.
+ * The body's bytes, 413 over 1 MB. Content-Length only lets a large body be refused before reading it: a chunked
+ * body has none, so the bytes read are what counts.
  */
-export async function readJsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<Parsed<z.output<S>>> {
-  if (!isJsonContentType(request.headers.get('content-type'))) {
-    return {
-      ok: false,
-      response: problem(415, 'Unsupported media type', 'Send the body as JSON (Content-Type: application/json).'),
-    };
-  }
+async function readBodyBytes(request: HttpRequest): Promise<Parsed<Buffer>> {
   const tooLarge = () => ({
     ok: false as const,
     response: problem(413, 'Content too large', `The body must be at most ${maxJsonBodyBytes} bytes.`),
   });
   if (Number(request.headers.get('content-length') ?? 0) > maxJsonBodyBytes) return tooLarge();
   const bytes = Buffer.from(await request.arrayBuffer());
-  if (bytes.length > maxJsonBodyBytes) return tooLarge();
+  return bytes.length > maxJsonBodyBytes ? tooLarge() : { ok: true, value: bytes };
+}
+
+/**
+ * Reads a JSON body and validates it: 415 for another content type, 413 over 1 MB, 400 for text that is not JSON,
+ * 422 naming each invalid field. Nothing has been written by the caller when this fails.
+ */
+export async function readJsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<Parsed<z.output<S>>> {
+  if (!isJsonContentType(request.headers.get('content-type'))) return unsupportedMediaType();
+  const bytes = await readBodyBytes(request);
+  return bytes.ok ? parseJson(bytes.value, schema) : bytes;
+}
+
+/**
+ * For endpoints whose body may be left out: no bytes at all, however the request was framed (no body,
+ * `Content-Length: 0`, an empty chunked body), gives `undefined`; anything else is read as `readJsonBody` does.
+ */
+export async function readOptionalJsonBody<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+): Promise<Parsed<z.output<S> | undefined>> {
+  const bytes = await readBodyBytes(request);
+  if (!bytes.ok) return bytes;
+  if (bytes.value.length === 0) return { ok: true, value: undefined };
+  if (!isJsonContentType(request.headers.get('content-type'))) return unsupportedMediaType();
+  return parseJson(bytes.value, schema);
+}
+
+function parseJson<S extends z.ZodType>(bytes: Buffer, schema: S): Parsed<z.output<S>> {
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
@@ -51,4 +78,25 @@ export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S):
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, response: validationProblem(result.error, 'query') };
+}
+
+/** Validates route parameters (`{ taskId: taskIdSchema }`, …): 400 naming the parameter. */
+export function readRouteParams<S extends z.ZodType>(request: HttpRequest, schema: S): Parsed<z.output<S>> {
+  const result = schema.safeParse({ ...request.params });
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, response: validationProblem(result.error, 'path') };
+}
+
+/**
+ * A whole-number query parameter, written as plain decimal digits without sign or leading zeros. `Number()` and
+ * `z.coerce.number()` also take `0x10`, `1e2`, ` 5`, `+5` and `-0`; a client sending those has a bug, and two
+ * spellings of one value would make two cache keys and two log lines that look different.
+ */
+export function decimalIntegerQueryParam(range: { min: number; max: number }) {
+  return z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, 'must be a whole number in decimal digits (no sign, spaces, exponent or 0x)')
+    .transform(Number)
+    .pipe(z.number().int().min(range.min).max(range.max));
 }

@@ -11,7 +11,9 @@ export const edgeTolerancePx = 1;
 const finite = (field: string) =>
   z.number({ error: `${field} must be a number` }).refine(Number.isFinite, `${field} must be a finite number`);
 
-const boxSchema = z.object({
+// Strict like the body around it: a field the API does not store (score, rotation, …) is a client bug to report,
+// not something to drop while the labeler believes it was saved.
+const boxSchema = z.strictObject({
   label: z.string().min(1),
   x: finite('x'),
   y: finite('y'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callerIdSchema } from './ids';
 import { defaultImageExtensions } from './imageTypes';
 
 export const projectTypes = ['objectDetection', 'imageClassification', 'imageClassificationMultiLabel'] as const;
@@ -8,16 +9,19 @@ export const projectStatuses = ['active', 'paused', 'archived'] as const;
 export type ProjectStatus = (typeof projectStatuses)[number];
 
 /** Project ids appear in URLs, blob paths and Cosmos partition keys: keep them boring. */
-export const projectIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'must be 3-64 characters: lower-case letters, digits and inner hyphens');
+export const projectIdSchema = callerIdSchema(
+  /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/,
+  'must be 3-64 characters: lower-case letters, digits and inner hyphens',
+);
 
 /** Azure container naming rules (3-63, lower-case letters, digits, single hyphens). */
 export const containerNameSchema = z
   .string()
   .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'is not a valid Azure blob container name');
 
-export const labelClassSchema = z.object({
+// Nested objects are strict like the bodies around them: a misspelt or unsupported field is refused (422 naming it)
+// rather than silently dropped.
+export const labelClassSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   color: z
     .string()
@@ -34,7 +38,7 @@ const labelListSchema = z
     message: 'label names must be unique (case-insensitive)',
   });
 
-export const datasetSchema = z.object({
+export const datasetSchema = z.strictObject({
   /** App setting that holds the storage connection string (as Functions bindings name connections). */
   connectionSetting: z
     .string()
@@ -89,7 +93,7 @@ const leaseMinutesSchema = z
   .min(0.05)
   .max(24 * 60);
 
-export const batchPolicySchema = z.object({
+export const batchPolicySchema = z.strictObject({
   /** Batch size once two or more labelers are active. */
   size: batchSizeSchema.default(75),
   /** Idle time after which an unfinished batch returns to the pool (extended by each submission). */
@@ -107,7 +111,7 @@ const refreshIntervalSchema = z
   .min(1)
   .max(7 * 24 * 60);
 
-export const incrementalRefreshSchema = z.object({
+export const incrementalRefreshSchema = z.strictObject({
   enabled: z.boolean().default(true),
   intervalMinutes: refreshIntervalSchema.default(60),
 });

@@ -109,6 +109,12 @@ export function forgedAdminPrincipal(): Record<string, string> {
   };
 }
 
+/**
+ * An app setting for hosts started without Azurite: projects must name a setting the app has. Its value is no
+ * connection string, so their backfills fail at once instead of retrying against a storage account that is not there.
+ */
+export const placeholderStorage = 'no-storage-in-this-test';
+
 /** A small valid create request. */
 export function aSpec(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

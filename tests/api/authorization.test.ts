@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevhost, type RunningDevhost } from '../helpers/devhost';
-import { aSpec, apiClient, forgedAdminPrincipal, type CallOptions } from './apiClient';
+import { aSpec, apiClient, forgedAdminPrincipal, placeholderStorage, type CallOptions } from './apiClient';
 
 // devhost's front door as a first-time user meets it: no users.json yet, so it creates one with an admin and prints
 // the token once. The 401/403 matrix then runs over every project endpoint.
@@ -15,7 +15,7 @@ const api = apiClient(() => host);
 const tokenLine = /Its token is shown only now: call the API with "Authorization: Bearer (\S+)"/;
 
 beforeAll(async () => {
-  host = firstHost = await startDevhost({ services: false });
+  host = firstHost = await startDevhost({ services: false, env: { AzureWebJobsStorage: placeholderStorage } });
   adminToken = tokenLine.exec(host.output())![1]!;
   // Scripts add users to the running host by editing the file.
   const file = path.join(host.dataDir, 'users.json');
@@ -115,7 +115,11 @@ describe('401/403 matrix over every project endpoint', () => {
 describe('restarting on the same data directory', () => {
   it('keeps the users and does not print a token again', async () => {
     await host.stop();
-    host = await startDevhost({ dataDir: host.dataDir, services: false });
+    host = await startDevhost({
+      dataDir: host.dataDir,
+      services: false,
+      env: { AzureWebJobsStorage: placeholderStorage },
+    });
     expect(host.output()).not.toMatch(tokenLine);
     expect((await api.call('GET', 'projects', { token: adminToken })).status).toBe(200);
     // The labeler is still known (200, not 401) and still only a labeler (403 on an admin endpoint).
