@@ -100,6 +100,14 @@ export class AzureBlobGateway implements BlobGateway {
     }
   }
 
+  accountName(at: BlobLocation): string {
+    return this.#service(at.connectionSetting).accountName;
+  }
+
+  blobUrl(at: BlobLocation, blobPath: string): string {
+    return this.#container(at).getBlobClient(blobPath).url;
+  }
+
   async readUrl(at: BlobLocation, blobPath: string, minutes: number): Promise<string> {
     const blob = this.#container(at).getBlobClient(blobPath);
     const credential = blob.credential;

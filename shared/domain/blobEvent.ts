@@ -100,7 +100,19 @@ export function parseBlobSubject(subject: string): { container: string; blobPath
   const container = rest.slice(0, end);
   const blobPath = rest.slice(end + blobsSegment.length);
   if (container.includes('/') || blobPath === '') return undefined;
+  if (!isPlainBlobPath(blobPath)) return undefined;
   return { container, blobPath };
+}
+
+/**
+ * A blob path that names one blob plainly: no `.`/`..` segments (a URL built from one would resolve elsewhere), no
+ * backslash and no control characters. Azure Storage refuses to create such names through its own API; an event
+ * naming one is forged or broken, and is dropped rather than retried.
+ */
+function isPlainBlobPath(blobPath: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(blobPath)) return false;
+  return !blobPath.split('/').some((segment) => segment === '.' || segment === '..');
 }
 
 /** The subject Azure Storage gives events about this blob (the inverse of parseBlobSubject). */

@@ -29,4 +29,8 @@ export interface BlobGateway {
   readHead(at: BlobLocation, blobPath: string, bytes: number): Promise<Buffer | undefined>;
   /** A read-only URL valid for `minutes` (SAS), for handing images to labelers. */
   readUrl(at: BlobLocation, blobPath: string, minutes: number): Promise<string>;
+  /** The storage account the location's connection setting names (events from other accounts are not ours). */
+  accountName(at: BlobLocation): string;
+  /** The blob's URL (without a SAS) on the location's own account: task URLs are built here, never taken from events. */
+  blobUrl(at: BlobLocation, blobPath: string): string;
 }

@@ -119,8 +119,28 @@ export class IngestionService {
     this.#projects = new ProjectDirectory(deps.store.projects, deps.projectCache);
   }
 
+  /**
+   * The projects an event is for: on the event's container and prefix, and bound to the storage account that sent
+   * it. A project's account comes from its connection setting; an event from any other account (a second storage
+   * account with a container of the same name, or a forged topic) is not theirs.
+   */
+  async #projectsFor(change: BlobCreatedChange | BlobDeletedChange): Promise<Project[]> {
+    const candidates = await this.#projects.projectsFor(change.container, change.blobPath);
+    const sender = change.storageAccount?.toLowerCase();
+    if (!sender) return [];
+    return candidates.filter((project) => this.#accountOf(project)?.toLowerCase() === sender);
+  }
+
+  #accountOf(project: Project): string | undefined {
+    try {
+      return this.#blobs.accountName(locationOf(project));
+    } catch {
+      return undefined; // its connection setting is missing or broken: no event can be matched to it
+    }
+  }
+
   async onBlobCreated(change: BlobCreatedChange): Promise<IngestOutcome[]> {
-    const projects = await this.#projects.projectsFor(change.container, change.blobPath);
+    const projects = await this.#projectsFor(change);
     // Projects reading the same account share one header read.
     const headers = new Map<string, Promise<HeaderRead>>();
     const headerFor = (project: Project) => {
@@ -134,17 +154,18 @@ export class IngestionService {
     };
 
     const taskId = taskIdFor(change.container, change.blobPath);
-    const blob: BlobBasics = {
-      container: change.container,
-      blobPath: change.blobPath,
-      blobUrl: change.blobUrl,
-      contentType: change.contentType,
-      sizeBytes: change.sizeBytes,
-      eTag: change.eTag,
-      sequencer: change.sequencer,
-    };
     return Promise.all(
       projects.map(async (project): Promise<IngestOutcome> => {
+        // The URL is the project's own account's, built from the subject's path: never `data.url` from the event.
+        const blob: BlobBasics = {
+          container: change.container,
+          blobPath: change.blobPath,
+          blobUrl: this.#blobs.blobUrl(locationOf(project), change.blobPath),
+          contentType: change.contentType,
+          sizeBytes: change.sizeBytes,
+          eTag: change.eTag,
+          sequencer: change.sequencer,
+        };
         const facts = await factsFor(project, blob, () => headerFor(project));
         if (!facts) return { projectId: project.id, taskId, outcome: 'ignored', reason: 'the blob no longer exists' };
         const now = this.#now();
@@ -157,7 +178,7 @@ export class IngestionService {
   }
 
   async onBlobDeleted(change: BlobDeletedChange): Promise<IngestOutcome[]> {
-    const projects = await this.#projects.projectsFor(change.container, change.blobPath);
+    const projects = await this.#projectsFor(change);
     const taskId = taskIdFor(change.container, change.blobPath);
     return Promise.all(
       projects.map(async (project) => {
@@ -168,7 +189,7 @@ export class IngestionService {
             existing,
             change.container,
             change.blobPath,
-            change.blobUrl,
+            this.#blobs.blobUrl(locationOf(project), change.blobPath),
             change.sequencer,
             now,
           ),

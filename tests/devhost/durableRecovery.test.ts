@@ -20,20 +20,22 @@ describe('crash recovery', () => {
     let api = durableApi(host);
     const key = 'crash';
     const log = path.join(dataDir, `slow-${key}.log`);
-    const slow = await api.start('slowSequence', { key, steps: 6, ms: 250 });
+    const slow = await api.start('slowSequence', { key, steps: 6, ms: 1_000 });
     const waiting = await api.start('waitForApproval');
     const timed = await api.start('approvalOrTimeout', { timeoutMs: 1500 });
 
-    // Kill mid-run: after some steps have completed but before the end.
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (!existsSync(log) || readFileSync(log, 'utf8').trim().split('\n').length < 3)) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // Kill mid-run: after some steps have started but before the last one (steps take a second each).
+    const started = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length : 0);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && started() < 3) await new Promise((r) => setTimeout(r, 20));
     expect(await host.stop('SIGKILL')).toBeNull();
+    const startedAtKill = started();
+    expect(startedAtKill, 'the kill came after three steps had started').toBeGreaterThanOrEqual(3);
+    expect(startedAtKill, 'and before the last one: the run was cut short').toBeLessThan(6);
 
     host = await startDevhost({ app, dataDir });
     api = durableApi(host);
-    const done = await api.waitFor(slow, undefined, 30_000);
+    const done = await api.waitFor(slow, undefined, 60_000);
     expect(done.runtimeStatus).toBe('Completed');
     expect(done.output).toEqual([0, 1, 2, 3, 4, 5]);
     const starts = readFileSync(log, 'utf8').trim().split('\n').map(Number);

@@ -81,8 +81,8 @@ describe('GET /api/health without reachable blob storage', () => {
     expect(body.checks.blob!.ok).toBe(false);
     expect(body.checks.blob!.error).toContain(`127.0.0.1:${port}`);
     expect(body.checks.store!.ok).toBe(true);
-    // The check is bounded: one try, no retries with backoff.
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The check is bounded: one try, no retries with backoff (the SDK's own retries would take over a minute).
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 

@@ -136,13 +136,28 @@ describe('blob subjects', () => {
       .map((segments) => segments.join('/')),
   );
 
-  it('round-trips any container and blob path', () => {
+  /** What Azure Storage lets a blob be named: no `.`/`..` segment, no backslash, no control character. */
+  // eslint-disable-next-line no-control-regex
+  const isPlain = (path: string) => !/[\u0000-\u001f\u007f\\]/.test(path) && !/(^|\/)\.\.?(\/|$)/.test(path);
+
+  it('round-trips any container and plain blob path, and refuses the rest', () => {
     fc.assert(
       fc.property(containerName, blobPath, (container, path) => {
-        expect(parseBlobSubject(blobSubject(container, path))).toEqual({ container, blobPath: path });
+        const parsed = parseBlobSubject(blobSubject(container, path));
+        if (isPlain(path)) expect(parsed).toEqual({ container, blobPath: path });
+        else expect(parsed).toBeUndefined();
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('refuses paths that would resolve elsewhere or carry control characters', () => {
+    for (const path of ['../x.jpg', 'a/../../x.jpg', 'a/./x.jpg', '..', 'a\\b.jpg', 'a\u0000.jpg', 'a\nb.jpg']) {
+      expect(parseBlobSubject(blobSubject('images', path)), path).toBeUndefined();
+    }
+    for (const path of ['a..b.jpg', '...', '.hidden.jpg', 'x/..y/z.jpg']) {
+      expect(parseBlobSubject(blobSubject('images', path)), path).toEqual({ container: 'images', blobPath: path });
+    }
   });
 
   it('reads paths with "/", "/blobs/" and unicode from a real-looking subject', () => {

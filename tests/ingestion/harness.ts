@@ -36,6 +36,12 @@ export class RecordingGateway implements BlobGateway {
   readUrl(...args: Parameters<BlobGateway['readUrl']>) {
     return this.inner.readUrl(...args);
   }
+  accountName(at: BlobLocation) {
+    return this.inner.accountName(at);
+  }
+  blobUrl(at: BlobLocation, blobPath: string) {
+    return this.inner.blobUrl(at, blobPath);
+  }
   readsOf(blobPath: string): number[] {
     return this.reads.filter((r) => r.blobPath === blobPath).map((r) => r.bytes);
   }
@@ -86,8 +92,14 @@ export async function createProject(
   return project;
 }
 
-const topic =
+/** The resource id of the harness's storage account (Azurite's devstoreaccount1), as events from it name it. */
+export const topic =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Storage/storageAccounts/devstoreaccount1';
+
+/** A documented sample event, re-addressed as if the harness's own account had sent it. */
+export function fromOurAccount<E extends { topic?: string; source?: string }>(event: E): E {
+  return 'source' in event ? { ...event, source: topic } : { ...event, topic };
+}
 let nextEventId = 0;
 
 /** A 32-hex-digit sequencer, as Azure formats them. */

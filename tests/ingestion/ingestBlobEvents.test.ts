@@ -7,6 +7,7 @@ import {
   asCloudEvent,
   blobEvent,
   createProject,
+  fromOurAccount,
   invocation,
   seq,
   shuffled,
@@ -57,7 +58,7 @@ async function upload(container: string, blobPath: string, body: Buffer, content
 describe("Azure's documented sample events", () => {
   it('register the sample BlobCreated (a .txt file) as a rejected task in both schemas, with the reason', async () => {
     await project('samples-eg', { container: 'test-container' });
-    await deliver(eventGridSample('blobCreated'));
+    await deliver(fromOurAccount(eventGridSample('blobCreated')));
     const t = await task('samples-eg', 'test-container', 'new-file.txt');
     expect(t).toMatchObject({
       state: 'rejected',
@@ -70,7 +71,7 @@ describe("Azure's documented sample events", () => {
     // A project that accepts .txt reads the blob: its content is text, so the reason says so.
     await project('samples-ce', { container: 'test-container', extensions: ['txt'] });
     await upload('test-container', 'new-file.txt', Buffer.from('hello'), 'text/plain');
-    await deliver(cloudEventSample('blobCreated'));
+    await deliver(fromOurAccount(cloudEventSample('blobCreated')));
     expect(await task('samples-ce', 'test-container', 'new-file.txt')).toMatchObject({
       state: 'rejected',
       rejectReason: expect.stringMatching(/^not a supported image format/),
@@ -81,9 +82,9 @@ describe("Azure's documented sample events", () => {
     await project('samples-img', { container: 'test-container', prefix: 'img/' });
     await upload('test-container', 'img/a.png', await png(64, 48));
     await upload('test-container', 'img/b.jpg', await jpeg(30, 20));
-    const eg = eventGridSample('blobCreated');
+    const eg = fromOurAccount(eventGridSample('blobCreated'));
     eg.subject = '/blobServices/default/containers/test-container/blobs/img/a.png';
-    const ce = cloudEventSample('blobCreated');
+    const ce = fromOurAccount(cloudEventSample('blobCreated'));
     ce.subject = '/blobServices/default/containers/test-container/blobs/img/b.jpg';
     await deliver(eg);
     await deliver(ce);
@@ -102,19 +103,65 @@ describe("Azure's documented sample events", () => {
 
   it('apply the sample BlobDeleted in both schemas, and ignore events that are not blob changes', async () => {
     await project('samples-del', { container: 'testcontainer' });
-    await deliver(eventGridSample('blobDeleted'));
-    await deliver(cloudEventSample('blobDeleted'));
+    await deliver(fromOurAccount(eventGridSample('blobDeleted')));
+    await deliver(fromOurAccount(cloudEventSample('blobDeleted')));
     expect(await task('samples-del', 'testcontainer', 'file-to-delete.txt')).toMatchObject({
       state: 'removed',
       sequencer: '0000000000000281000000000002F5CA',
     });
     const logs = [
-      ...(await deliver(eventGridSample('blobTierChanged'))),
-      ...(await deliver(cloudEventSample('sftpCommit'))),
+      ...(await deliver(fromOurAccount(eventGridSample('blobTierChanged')))),
+      ...(await deliver(fromOurAccount(cloudEventSample('sftpCommit')))),
     ];
     expect(logs.join('\n')).toMatch(/BlobTierChanged" is not a blob create or delete/);
     expect(logs.join('\n')).toMatch(/SftpCommit is not a committed upload/);
     expect(await allTasks('samples-del')).toHaveLength(1);
+  });
+
+  it('ignore events from another storage account, even for a container of the same name', async () => {
+    await project('foreign', { container: 'test-container', prefix: 'foreign/' });
+    await upload('test-container', 'foreign/a.png', await png(8, 8));
+    const foreign = eventGridSample('blobCreated'); // its topic names 'my-storage-account'
+    foreign.subject = '/blobServices/default/containers/test-container/blobs/foreign/a.png';
+    const ce = cloudEventSample('blobCreated');
+    ce.subject = foreign.subject;
+    await deliver(foreign);
+    await deliver(ce);
+    expect(await allTasks('foreign')).toEqual([]);
+    // The same event from the project's own account registers the image, with a URL on that account.
+    await deliver(fromOurAccount(foreign));
+    const t = await task('foreign', 'test-container', 'foreign/a.png');
+    expect(t).toMatchObject({ state: 'new', width: 8 });
+    expect(new URL(t!.blobUrl).pathname).toBe('/devstoreaccount1/test-container/foreign/a.png');
+  });
+
+  it('build the task URL from the project and the subject, never from data.url', async () => {
+    await project('url-from-subject', { container: 'test-container', prefix: 'urls/' });
+    await upload('test-container', 'urls/b.png', await png(8, 8));
+    const event = fromOurAccount(eventGridSample('blobCreated'));
+    event.subject = '/blobServices/default/containers/test-container/blobs/urls/b.png';
+    (event.data as { url: string }).url = 'https://evil.example/steal?x=1';
+    await deliver(event);
+    const t = await task('url-from-subject', 'test-container', 'urls/b.png');
+    expect(t?.blobUrl).not.toMatch(/evil/);
+    expect(new URL(t!.blobUrl).pathname).toBe('/devstoreaccount1/test-container/urls/b.png');
+  });
+
+  it('drop an event whose subject does not parse (e.g. a ../ segment) with a log line, not a failure', async () => {
+    await project('traversal', { container: 'test-container' });
+    const logs: string[] = [];
+    for (const subject of [
+      '/blobServices/default/containers/test-container/blobs/../../secrets.png',
+      '/blobServices/default/containers/test-container/blobs/a/./b.png',
+      '/blobServices/default/containers/test-container/blobs/a\\b.png',
+      '/blobServices/default/containers/test-container/blobs/a\u0000.png',
+    ]) {
+      const event = fromOurAccount(eventGridSample('blobCreated'));
+      event.subject = subject;
+      logs.push(...(await deliver(event))); // resolves: Event Grid is answered 200 and does not retry
+    }
+    expect(logs.filter((l) => /does not name a blob/.test(l))).toHaveLength(4);
+    expect(await allTasks('traversal')).toEqual([]);
   });
 
   it('log and drop a malformed envelope instead of failing (a retry could never succeed)', async () => {
@@ -223,9 +270,9 @@ describe('ADLS Gen2 events', () => {
     const c = 'my-file-system';
     await project('adls', { container: c });
     await upload(c, 'new-file.png', await png(12, 34));
-    const createFile = eventGridSample('adlsCreateFile');
+    const createFile = fromOurAccount(eventGridSample('adlsCreateFile'));
     createFile.subject = '/blobServices/default/containers/my-file-system/blobs/new-file.png';
-    const flush = cloudEventSample('adlsFlushWithClose');
+    const flush = fromOurAccount(cloudEventSample('adlsFlushWithClose'));
     flush.subject = createFile.subject;
 
     expect((await deliver(createFile)).join('\n')).toMatch(/CreateFile of an empty file/);
@@ -235,10 +282,11 @@ describe('ADLS Gen2 events', () => {
       state: 'new',
       width: 12,
       height: 34,
-      blobUrl: 'https://my-storage-account.blob.core.windows.net/my-file-system/new-file.txt',
+      // The blob endpoint of the project's own account and the subject's path (the event's dfs URL is not used).
+      blobUrl: expect.stringMatching(/\/devstoreaccount1\/my-file-system\/new-file\.png$/),
     });
 
-    const deleteFile = eventGridSample('adlsDeleteFile');
+    const deleteFile = fromOurAccount(eventGridSample('adlsDeleteFile'));
     deleteFile.subject = createFile.subject;
     deleteFile.data.sequencer = '00000000000004420000000000028965';
     await deliver(deleteFile);

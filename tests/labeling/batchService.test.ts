@@ -13,6 +13,8 @@ const noBlobs: BlobGateway = {
   listBlobs: () => Promise.reject(new Error('not used')),
   readHead: () => Promise.reject(new Error('not used')),
   readUrl: (at, blobPath) => Promise.resolve(`http://blobs/${at.container}/${blobPath}?sas`),
+  accountName: () => 'test',
+  blobUrl: (at, blobPath) => `http://blobs/${at.container}/${blobPath}`,
 };
 
 let store: SqliteStore;
