@@ -8,7 +8,7 @@ import { fieldProblem, problem } from './http/problem';
 import { projectResponse } from './http/projectResponse';
 import { projectService } from './http/projectRoute';
 import { requestPath } from './http/requestPath';
-import { ensureBackfillStarted, startBackfill } from './http/startBackfill';
+import { ensureBackfillStarted, startOrJoinBackfill } from './backfill/startBackfill';
 
 /**
  * `POST /api/projects` (admin): creates a project and starts the backfill of its container. 201 + Location when
@@ -36,8 +36,11 @@ export async function createProject(request: HttpRequest, context: InvocationCon
   const client = df.getClient(context);
   let backfill: { instanceId: string } | null = null;
   try {
-    const start = outcome.kind === 'created' ? startBackfill : ensureBackfillStarted;
-    backfill = { instanceId: await start(client, projectId) };
+    const instanceId =
+      outcome.kind === 'created'
+        ? (await startOrJoinBackfill(client, projectId)).instanceId
+        : await ensureBackfillStarted(client, projectId);
+    backfill = { instanceId };
   } catch (err) {
     // The project is stored; a retried create with the same id (or a refresh) starts the backfill later.
     context.warn(`Project ${projectId} created, but its backfill did not start: ${String(err)}`);

@@ -5,7 +5,7 @@ import { liveTotal, remainingWork } from '../shared/domain/counters';
 import { authorize } from './http/auth';
 import { projectResponse } from './http/projectResponse';
 import { projectIdParam, projectNotFound, projectService } from './http/projectRoute';
-import { backfillStatus } from './http/startBackfill';
+import { backfillSummary } from './http/backfillSummary';
 
 /**
  * `GET /api/projects/{projectId}` (admin): the project with its ETag, its task counters (maintained on write, so
@@ -20,7 +20,7 @@ export async function getProject(request: HttpRequest, context: InvocationContex
 
   const [counters, backfill] = await Promise.all([
     services().store.tasks.counters(project.value.id),
-    backfillStatus(df.getClient(context), project.value.id),
+    backfillSummary(df.getClient(context), project.value.id),
   ]);
   return projectResponse(200, project, {
     counters: { ...counters, total: liveTotal(counters), remaining: remainingWork(counters) },

@@ -47,3 +47,12 @@ export async function startOrJoinBackfill(client: DurableClient, projectId: stri
     throw err;
   }
 }
+
+/**
+ * For a retried create: start the backfill only if none was ever started (the first attempt may have stored the
+ * project and failed before starting it), without re-running a finished backfill on every retry.
+ */
+export async function ensureBackfillStarted(client: DurableClient, projectId: string): Promise<string> {
+  if (await backfillStatus(client, projectId)) return backfillInstanceId(projectId);
+  return (await startOrJoinBackfill(client, projectId)).instanceId;
+}

@@ -59,6 +59,14 @@ export class BackfillService {
   async prepare(projectId: string): Promise<PrepareResult> {
     const project = await this.#activeProject(projectId);
     if (!project) return { skip: noProject, tasksBefore: 0 };
+    const { connectionSetting, container } = project.dataset;
+    try {
+      this.#blobs.accountName({ connectionSetting, container });
+    } catch (err) {
+      // A setting that is missing or does not parse fails every page the same way: say so now, not after retries.
+      const why = err instanceof Error ? err.message : String(err);
+      return { skip: `the storage connection setting ${connectionSetting} is not usable: ${why}`, tasksBefore: 0 };
+    }
     const counters = await this.#store.tasks.counters(projectId);
     return { tasksBefore: liveTotal(counters) };
   }
