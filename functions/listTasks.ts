@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { services } from '../adapters/composition';
 import { callerIdSchema } from '../shared/domain/ids';
 import { taskStates, type Task } from '../shared/domain/task';
-import { authorize } from './http/auth';
 import { decimalIntegerQueryParam, readQuery } from './http/parse';
-import { projectIdParam, projectNotFound, projectService } from './http/projectRoute';
+import { adminProject } from './http/projectRoute';
 
 const querySchema = z.object({
   state: z.enum(taskStates).optional(),
@@ -45,10 +44,9 @@ function taskView(t: Task) {
  * by page in a stable order. `state=rejected` lists the blobs that could not become tasks, with the reason.
  */
 export async function listTasks(request: HttpRequest): Promise<HttpResponseInit> {
-  const auth = await authorize(request, { role: 'admin' });
-  if (!auth.ok) return auth.response;
-  const id = projectIdParam(request);
-  if (!id || !(await projectService().get(id))) return projectNotFound(request.params.projectId);
+  const admin = await adminProject(request);
+  if (!admin.ok) return admin.response;
+  const id = admin.project.value.id;
   const query = readQuery(request, querySchema);
   if (!query.ok) return query.response;
 

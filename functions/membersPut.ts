@@ -2,9 +2,8 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { services } from '../adapters/composition';
 import { userIdSchema } from '../shared/domain/ids';
-import { authorize } from './http/auth';
 import { readJsonBody, readRouteParams } from './http/parse';
-import { projectIdParam, projectNotFound } from './http/projectRoute';
+import { adminProject } from './http/projectRoute';
 
 const memberSchema = z.object({ role: z.enum(['labeler', 'admin']) }).strict();
 const paramsSchema = z.object({ userId: userIdSchema });
@@ -14,11 +13,9 @@ const paramsSchema = z.object({ userId: userIdSchema });
  * updates a member. Idempotent: 201 when added, 200 when it already existed.
  */
 export async function putMember(request: HttpRequest): Promise<HttpResponseInit> {
-  const auth = await authorize(request, { role: 'admin' });
-  if (!auth.ok) return auth.response;
-  const projectId = projectIdParam(request);
-  const project = projectId && (await services().store.projects.get(projectId));
-  if (!project) return projectNotFound(request.params.projectId);
+  const admin = await adminProject(request);
+  if (!admin.ok) return admin.response;
+  const { project } = admin;
   const params = readRouteParams(request, paramsSchema);
   if (!params.ok) return params.response;
   const { userId } = params.value;
@@ -31,7 +28,7 @@ export async function putMember(request: HttpRequest): Promise<HttpResponseInit>
     userId,
     role: body.value.role,
     addedAt: existing?.addedAt ?? new Date().toISOString(),
-    addedBy: existing?.addedBy ?? auth.principal.userId,
+    addedBy: existing?.addedBy ?? admin.principal.userId,
   };
   await store.members.put(member);
   return { status: existing ? 200 : 201, jsonBody: member };

@@ -2,9 +2,8 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { services } from '../adapters/composition';
 import { liveTotal, remainingWork } from '../shared/domain/counters';
-import { authorize } from './http/auth';
 import { projectResponse } from './http/projectResponse';
-import { projectIdParam, projectNotFound, projectService } from './http/projectRoute';
+import { adminProject } from './http/projectRoute';
 import { backfillSummary } from './http/backfillSummary';
 
 /**
@@ -12,11 +11,9 @@ import { backfillSummary } from './http/backfillSummary';
  * this never scans) and the backfill's progress when one has run.
  */
 export async function getProject(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const auth = await authorize(request, { role: 'admin' });
-  if (!auth.ok) return auth.response;
-  const id = projectIdParam(request);
-  const project = id && (await projectService().get(id));
-  if (!project) return projectNotFound(request.params.projectId);
+  const admin = await adminProject(request);
+  if (!admin.ok) return admin.response;
+  const { project } = admin;
 
   const [counters, backfill] = await Promise.all([
     services().store.tasks.counters(project.value.id),

@@ -1,9 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { startOrJoinBackfill } from './backfill/startBackfill';
-import { authorize } from './http/auth';
 import { problem } from './http/problem';
-import { projectIdParam, projectNotFound, projectService } from './http/projectRoute';
+import { adminProject } from './http/projectRoute';
 import { requestPath } from './http/requestPath';
 
 /**
@@ -12,11 +11,9 @@ import { requestPath } from './http/requestPath';
  * member shows the run's progress. A refresh while a run is going joins it (`started: false`).
  */
 export async function refreshProject(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const auth = await authorize(request, { role: 'admin' });
-  if (!auth.ok) return auth.response;
-  const id = projectIdParam(request);
-  const project = id && (await projectService().get(id));
-  if (!project) return projectNotFound(request.params.projectId);
+  const admin = await adminProject(request);
+  if (!admin.ok) return admin.response;
+  const { project } = admin;
   if (project.value.status === 'archived') {
     return problem(
       409,
