@@ -18,6 +18,7 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
+import { startCosmosServerProcess } from './support/cosmosServerProcess.mjs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { waitForReady } from './support/devhostProcess.mjs';
@@ -130,30 +131,6 @@ function post(agent, url, headers, body) {
   });
 }
 
-/** `--store cosmos`: the in-memory Cosmos DB emulator (@vercel/cosmosdb-server) in its own process. */
-async function startCosmosServer() {
-  const script =
-    "const s=require('@vercel/cosmosdb-server').createHttpsServer();" +
-    "s.listen(0,'127.0.0.1',()=>console.log('listening '+s.address().port))";
-  const child = spawn(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (c) => {
-      const m = /listening (\d+)/.exec(String(c));
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`cosmosdb-server exited (${code})`)));
-  });
-  return {
-    child,
-    env: {
-      COSMOS_ENDPOINT: `https://127.0.0.1:${port}`,
-      COSMOS_KEY: 'cosmosdb-server-accepts-any-key',
-      COSMOS_ALLOW_INSECURE_TLS: '1',
-      COSMOS_DATABASE: 'bench',
-    },
-  };
-}
-
 async function startDevhost(dataDir, connectionString, extraEnv = {}) {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(path.join(dataDir, 'host-keys.json'), JSON.stringify(keys));
@@ -243,7 +220,8 @@ try {
   });
 
   const dataDir = path.join(workDir, 'data');
-  const cosmos = args.store === 'cosmos' ? await startCosmosServer() : undefined;
+  const cosmosServer = args.store === 'cosmos' ? await startCosmosServerProcess() : undefined;
+  const cosmos = cosmosServer && { ...cosmosServer, env: { ...cosmosServer.env, COSMOS_DATABASE: 'bench' } };
   const store = cosmos
     ? createCosmosStore({ ...process.env, ...cosmos.env })
     : new SqliteStore(path.join(dataDir, 'labels.db'));
@@ -283,7 +261,7 @@ try {
     devhost: devhost.child.pid,
     storage: storage.child.pid,
     client: process.pid,
-    ...(cosmos ? { cosmos: cosmos.child.pid } : {}),
+    ...(cosmos ? { cosmos: cosmos.pid } : {}),
   };
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const cpuBefore = cpuSnapshot(pids);
@@ -324,7 +302,7 @@ try {
   counters?.close();
   if (cosmos) {
     await store.close();
-    cosmos.child.kill();
+    await cosmos.stop();
   }
   if (rejectedCount > 0) throw new Error(`${rejectedCount} blobs were rejected; expected every image to register`);
 

@@ -3,12 +3,12 @@
 // file; Cosmos against @vercel/cosmosdb-server in its own process, as a separate service would be) and reports
 // events/s. Then checks that exactly N tasks were counted.
 // Usage: npm run build && node bench/store.mjs [--events 10000] [--batch 1000] [--only sqlite,cosmos]
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCosmosServerProcess } from './support/cosmosServerProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -72,26 +72,6 @@ async function measure(name, store) {
     `${name}: ${figure.eventsPerSecond} events/s (${events} BlobCreated decisions, mutateTasks batches of ${batch}, ${figure.seconds} s)`,
   );
   return figure;
-}
-
-async function startCosmosServerProcess() {
-  const cli = require.resolve('@vercel/cosmosdb-server/lib/cli.js');
-  const child = spawn(process.execPath, [cli, '-p', '0', '--host', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = /connections at [^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`cosmosdb-server exited (${code}): ${out}`)));
-  });
-  return {
-    endpoint: `https://127.0.0.1:${port}`,
-    stop: () => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))),
-  };
 }
 
 const results = [];
