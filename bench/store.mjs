@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Label store throughput: applies N BlobCreated decisions through `mutateTasks` on each adapter (SQLite in a temp
+// Store throughput: applies N BlobCreated decisions through `tasks.mutateMany` on each adapter (SQLite in a temp
 // file; Cosmos against @vercel/cosmosdb-server in its own process, as a separate service would be) and reports
 // events/s. Then checks that exactly N tasks were counted.
 // Usage: npm run build && node bench/store.mjs [--events 10000] [--batch 1000] [--only sqlite,cosmos]

@@ -3,8 +3,8 @@ import { z } from 'zod';
 /**
  * Every app setting the app reads, in one place, typed and with its default. Parsed once from the environment (the
  * Functions host puts app settings there; devhost does the same from local.settings.json). A setting that does not
- * parse stops the app at startup with an error naming it. docs/configuration.md and the infrastructure draw from
- * `settingDocs`, which a test keeps in step with the schema.
+ * parse stops the app at startup with an error naming it. README's configuration table and the infrastructure draw
+ * from `settingDocs`, which tests/domain/settings.test.ts keeps in step with the schema.
  */
 
 const optionalText = z
@@ -75,6 +75,9 @@ export interface AppSettings {
   reconcileSchedule: string;
   counterRecountMinutes: number;
 }
+
+/** Every setting the schema reads (a test checks this list against `settingDocs` and the schema). */
+export const settingNames = Object.keys(schema.shape) as Array<keyof z.input<typeof schema>>;
 
 /** Names and meanings, for docs and infrastructure (a test checks that it lists exactly the schema's settings). */
 export const settingDocs: Record<keyof z.input<typeof schema>, { optional: true; default?: string; about: string }> = {

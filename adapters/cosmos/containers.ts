@@ -38,7 +38,7 @@ const projectDataDefinition: ContainerRequest = {
       { path: '/labeler/?' },
       { path: '/confidence/?' },
       { path: '/shuffleKey/?' },
-      // Members: the cross-partition "projects of this user" query (cosmosLabelingRecords.ts).
+      // Members: the cross-partition "projects of this user" query (cosmosMembers.ts).
       { path: '/userId/?' },
     ],
     excludedPaths: [{ path: '/*' }],

@@ -10,9 +10,13 @@ import { requestBatch } from './labelingSignals';
 const waitMs = 8_000;
 /** A request the session has not picked up by then is raised again, through the path that restarts a dead session. */
 const reraiseAfterMs = 1_500;
-/** Backoff between looks at the session's status: quick answers stay quick, a slow one costs a dozen reads. */
+/**
+ * Backoff between looks at the session's status: the first looks come soon (a typical allocation takes tens of
+ * milliseconds), then grow by half each time, so a slow request costs about twenty status reads over its 8 s.
+ */
 const firstPollMs = 25;
-const maxPollMs = 1_000;
+const pollGrowth = 1.5;
+const maxPollMs = 500;
 
 /**
  * The labeler's batch: the live one if there is one, else a new one allocated by their session orchestration.
@@ -34,7 +38,7 @@ export async function obtainBatch(
   await requestBatch(client, projectId, labelerId, requestId);
   const started = Date.now();
   let reraised = false;
-  for (let pause = firstPollMs; Date.now() - started < waitMs; pause = Math.min(maxPollMs, pause * 2)) {
+  for (let pause = firstPollMs; Date.now() - started < waitMs; pause = Math.min(maxPollMs, pause * pollGrowth)) {
     await sleep(pause);
     const status = await sessionStatus(client, projectId, labelerId);
     if (status.customStatus?.requestId === requestId && status.customStatus.batchId) {

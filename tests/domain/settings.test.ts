@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSettings, settingDocs, settingNames, SettingsError } from '../../shared/settings';
+
+describe('app settings', () => {
+  it('default everything for a bare environment: the embedded SQLite store in .data', () => {
+    expect(parseSettings({})).toEqual({
+      store: { kind: 'sqlite', file: '.data/labels.db' },
+      blob: { defaultConnectionSetting: 'AzureWebJobsStorage' },
+      backfill: { listPageSize: 1000, checkPageSize: 500, checkConcurrency: 32 },
+      reconcileSchedule: '0 */5 * * * *',
+      counterRecountMinutes: 60,
+    });
+  });
+
+  it('choose Cosmos DB when COSMOS_ENDPOINT is set, keyless unless a key is given', () => {
+    expect(parseSettings({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/' }).store).toEqual({
+      kind: 'cosmos',
+      endpoint: 'https://acct.documents.azure.com:443/',
+      databaseId: 'mlassist',
+      allowInsecureTls: false,
+    });
+    expect(
+      parseSettings({ COSMOS_ENDPOINT: 'https://x/', COSMOS_KEY: 'k', COSMOS_DATABASE: 'db', DATA_DIR: '/d' }).store,
+    ).toMatchObject({ key: 'k', databaseId: 'db' });
+    expect(parseSettings({ DATA_DIR: '/var/data/' }).store).toEqual({ kind: 'sqlite', file: '/var/data/labels.db' });
+  });
+
+  it('stop with an error naming every setting that does not parse', () => {
+    const bad = {
+      BACKFILL_PAGE_SIZE: '0x10',
+      BACKFILL_CHECK_CONCURRENCY: '9999',
+      RECONCILE_SCHEDULE: '*/5 * * * *',
+      COSMOS_ENDPOINT: 'not a url',
+      COSMOS_ALLOW_INSECURE_TLS: 'yes',
+    };
+    let error: unknown;
+    try {
+      parseSettings(bad);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    for (const name of Object.keys(bad)) expect((error as Error).message).toContain(`App setting ${name} `);
+  });
+
+  it('document exactly the settings the app reads, and the README lists each of them', () => {
+    expect(Object.keys(settingDocs).sort()).toEqual([...settingNames].sort());
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const name of settingNames) expect(readme, name).toContain(`\`${name}\``);
+  });
+});
