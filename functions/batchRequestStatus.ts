@@ -16,11 +16,12 @@ export async function batchRequestStatus(request: HttpRequest, context: Invocati
   if (!ctx.ok) return ctx.response;
   const requestId = request.params.requestId ?? '';
   const service = batchService();
-  const batch = await service.find(ctx.project.id, ctx.principal.userId, requestId);
+  const status = await sessionStatus(durableClient(context), ctx.project.id, ctx.principal.userId);
+  const served = status.customStatus?.requestId === requestId ? status.customStatus.batchId : undefined;
+  const batch = await service.forRequest(ctx.project.id, ctx.principal.userId, requestId, served);
   if (batch) {
     return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: await service.view(ctx.project, batch) };
   }
-  const status = await sessionStatus(durableClient(context), ctx.project.id, ctx.principal.userId);
   if (isServing(status, requestId)) return allocatingResponse(ctx.project.id, requestId);
   return problem(404, 'Unknown batch request', `No batch request '${requestId}' is being allocated for you.`);
 }

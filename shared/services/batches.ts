@@ -177,6 +177,19 @@ export class BatchService {
     return own && (own.value.state !== 'live' || own.value.taskIds.length > 0) ? own.value : undefined;
   }
 
+  /**
+   * The batch allocated for `requestId` (also an empty one), or the batch the session handed out for it when the
+   * labeler already held one (`servedBatchId`, from the session's status); undefined while not allocated yet.
+   */
+  async forRequest(projectId: string, labelerId: string, requestId: string, servedBatchId?: string) {
+    const { store } = this.#d;
+    const own = await store.batches.get(projectId, batchIdFor(projectId, labelerId, requestId));
+    if (own && (own.value.state !== 'live' || own.value.taskIds.length > 0)) return own.value;
+    if (!servedBatchId) return undefined;
+    const served = await store.batches.get(projectId, servedBatchId);
+    return served?.value.labelerId === labelerId ? served.value : undefined;
+  }
+
   /** True when the batch had no unfinished task still assigned to it and is now closed as done. */
   async #finishIfEmptied(batch: Batch): Promise<boolean> {
     const finished = new Set(batch.finishedTaskIds);

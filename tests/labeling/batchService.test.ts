@@ -4,7 +4,7 @@ import { batchIdFor } from '../../shared/domain/labelingIds';
 import type { BlobGateway } from '../../shared/ports/blobGateway';
 import { BatchService } from '../../shared/services/batches';
 import { TrainingService } from '../../shared/services/training';
-import { aProject, blobCreated, facts } from '../store/storeFixtures';
+import { aProject, blobCreated, blobDeleted, facts } from '../store/storeFixtures';
 
 // Batch allocation over the real SQLite adapters (in memory): the paths the HTTP tests cannot stage on demand — a
 // re-run of an interrupted allocation, and a claim that loses every task to a concurrent labeler.
@@ -104,6 +104,47 @@ describe('allocating a batch', () => {
       taskIds: [],
       emptyReason: 'Nothing is left to label in this project.',
     });
+  });
+});
+
+describe('batches that lost their session or their images', () => {
+  it('the reconcile sweep expires batches past their lease (their session gone) and leaves the others alone', async () => {
+    await projectWith(20);
+    const stale = await service.allocate('p', 'ann', 'r1');
+    const later = new BatchService({ store, blobs: noBlobs, now: () => new Date(Date.now() + 30 * 60_000) });
+    const fresh = await later.allocate('p', 'bob', 'r1'); // its lease ends 30 minutes after ann's
+    const sweeper = new BatchService({ store, blobs: noBlobs, now: () => new Date(Date.now() + 61 * 60_000) });
+
+    expect(await sweeper.sweepExpired('p')).toBe(1);
+    expect((await store.batches.get('p', stale.id))?.value.state).toBe('expired');
+    expect((await store.batches.get('p', fresh.id))?.value.state).toBe('live');
+    expect((await store.tasks.counters('p')).byState).toMatchObject({ assigned: 5, new: 15 });
+    expect(await sweeper.sweepExpired('p')).toBe(0); // safe to repeat
+  });
+
+  it('a live batch whose remaining images were all deleted is finished, and the labeler gets new work', async () => {
+    await projectWith(10);
+    const batch = await service.allocate('p', 'ann', 'r1');
+    const paths = await Promise.all(batch.taskIds.map(async (id) => (await store.tasks.get('p', id))!.value.blobPath));
+    await store.tasks.mutateMany(
+      'p',
+      paths.map((blobPath) => blobDeleted('p', blobPath, 1_000)),
+    );
+
+    expect(await service.find('p', 'ann')).toBeUndefined();
+    expect((await store.batches.get('p', batch.id))?.value.state).toBe('done');
+    const next = await service.allocate('p', 'ann', 'r2');
+    expect(next.state).toBe('live');
+    expect(next.taskIds).toHaveLength(5);
+    expect(next.taskIds.some((id) => batch.taskIds.includes(id))).toBe(false);
+  });
+
+  it('a live batch with an image still to label is kept', async () => {
+    await projectWith(10);
+    const batch = await service.allocate('p', 'ann', 'r1');
+    const first = (await store.tasks.get('p', batch.taskIds[0]!))!.value.blobPath;
+    await store.tasks.mutateMany('p', [blobDeleted('p', first, 1_000)]);
+    expect((await service.find('p', 'ann'))?.id).toBe(batch.id);
   });
 });
 

@@ -67,5 +67,14 @@ describe('a labeler session whose request is raised again', () => {
     const next = await requestBatch(api, projectId, dee!.token, 'second-request');
     expect(next.tasks).toHaveLength(3);
     expect(next.batchId).not.toBe(held.batchId);
+
+    // The status URL a 202 would name answers for that request, and only for requests the session saw.
+    const known = await api.call<{ batchId: string }>('GET', `projects/${projectId}/batches/requests/second-request`, {
+      token: dee!.token,
+    });
+    expect(known.status).toBe(200);
+    expect(known.body.batchId).toBe(next.batchId);
+    const unknown = await api.call('GET', `projects/${projectId}/batches/requests/never-asked`, { token: dee!.token });
+    expect(unknown.status).toBe(404);
   }, 120_000);
 });
