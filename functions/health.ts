@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BlobHealthProbe } from '../adapters/blob/blobHealthProbe';
 import { services } from '../adapters/composition';
-import { pingProbe, runHealthChecks } from '../shared/ports/healthProbe';
+import { pingProbe, runHealthChecks, type HealthProbe } from '../shared/ports/healthProbe';
+import { appSettings } from '../shared/settings';
 
 /** Each check gets this long; a dependency that is slower than this is not healthy enough to serve requests. */
 const checkTimeoutMs = 2_000;
@@ -23,12 +24,28 @@ function currentBlobProbe(): BlobHealthProbe {
 // The label store the app is configured with (SQLite or Cosmos DB, see adapters/composition.ts).
 const storeProbe = pingProbe('store', () => services().store);
 
+/** Whether callers can be identified: on Azure that needs App Service Authentication (see http/principal.ts). */
+export const easyAuthOffMessage =
+  'App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): caller identities cannot be trusted, so ' +
+  'every API call is refused with 401. Turn on Authentication with "Allow unauthenticated requests".';
+
+const authProbe: HealthProbe = {
+  name: 'auth',
+  async check() {
+    const { auth } = appSettings();
+    if (auth.trustPrincipalHeaders) return { ok: true, kind: auth.onAzure ? 'app-service-auth' : 'devhost' };
+    return { ok: false, kind: 'app-service-auth', error: easyAuthOffMessage };
+  },
+};
+
+if (!appSettings().auth.trustPrincipalHeaders) console.warn(`ML Assist Labeling: ${easyAuthOffMessage}`);
+
 /**
  * `GET /api/health`: version, uptime and whether the app's dependencies answer. 200 when every check passes,
  * 503 otherwise, so load balancers and uptime monitors can use the status code alone.
  */
 export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  const report = await runHealthChecks([currentBlobProbe(), storeProbe], checkTimeoutMs);
+  const report = await runHealthChecks([currentBlobProbe(), storeProbe, authProbe], checkTimeoutMs);
   const ok = report.status === 'ok';
   return {
     status: ok ? 200 : 503,

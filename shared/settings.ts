@@ -64,6 +64,9 @@ const schema = z.object({
   // The reconcile timer (blob reconciliation, lease sweep, counter repair, ML Assist safety net).
   RECONCILE_SCHEDULE: ncrontab,
   COUNTER_RECOUNT_MINUTES: integer(1, 10_080, 60),
+  // Authentication: set by the platform on Azure (App Service / Functions), never by hand.
+  WEBSITE_INSTANCE_ID: optionalText,
+  WEBSITE_AUTH_ENABLED: optionalText,
 });
 
 export interface AppSettings {
@@ -74,6 +77,17 @@ export interface AppSettings {
   backfill: { listPageSize: number; checkPageSize: number; checkConcurrency: number };
   reconcileSchedule: string;
   counterRecountMinutes: number;
+  auth: {
+    /** Running on Azure App Service / Functions (the platform sets WEBSITE_INSTANCE_ID). */
+    onAzure: boolean;
+    /** App Service Authentication (Easy Auth) is on: only then does the platform set and strip principal headers. */
+    easyAuthEnabled: boolean;
+    /**
+     * Whether `x-ms-client-principal` headers may be believed: locally (devhost's front door sets them), or on Azure
+     * with Easy Auth on. On Azure without it any client could send its own and become admin, so none is believed.
+     */
+    trustPrincipalHeaders: boolean;
+  };
 }
 
 /** Every setting the schema reads (a test checks this list against `settingDocs` and the schema). */
@@ -103,6 +117,11 @@ export const settingDocs: Record<keyof z.input<typeof schema>, { optional: true;
     optional: true,
     default: '60',
     about: 'how often the reconcile timer recounts and repairs a project’s counters (1-10080)',
+  },
+  WEBSITE_INSTANCE_ID: { optional: true, about: 'set by Azure: the app runs on App Service / Functions' },
+  WEBSITE_AUTH_ENABLED: {
+    optional: true,
+    about: 'set by Azure: True when App Service Authentication is on (required on Azure to trust principals)',
   },
 };
 
@@ -141,7 +160,14 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
     },
     reconcileSchedule: s.RECONCILE_SCHEDULE,
     counterRecountMinutes: s.COUNTER_RECOUNT_MINUTES,
+    auth: authSettings(s.WEBSITE_INSTANCE_ID, s.WEBSITE_AUTH_ENABLED),
   };
+}
+
+function authSettings(instanceId: string | undefined, authEnabled: string | undefined): AppSettings['auth'] {
+  const onAzure = instanceId !== undefined;
+  const easyAuthEnabled = authEnabled?.toLowerCase() === 'true';
+  return { onAzure, easyAuthEnabled, trustPrincipalHeaders: !onAzure || easyAuthEnabled };
 }
 
 let cached: { env: Record<string, string | undefined>; settings: AppSettings } | undefined;

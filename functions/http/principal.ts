@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import { appSettings } from '../../shared/settings';
 
 export type AppRole = 'admin' | 'labeler';
 
@@ -21,9 +22,12 @@ const knownRoles: ReadonlySet<string> = new Set<AppRole>(['admin', 'labeler']);
 /**
  * The caller as App Service Authentication (Easy Auth) describes it in `x-ms-client-principal` (base64 JSON with
  * claims) and `x-ms-client-principal-id/-name`. The platform strips these headers from client requests, so they can
- * be trusted; devhost plays that part locally. App roles come from the `roles` claim of the Entra ID app.
+ * be trusted — but only when it does: on Azure with App Service Authentication off, nothing strips them and any client
+ * could claim to be admin, so no principal is believed at all (every protected endpoint answers 401; the log and
+ * `/api/health` say why). devhost plays the platform's part locally. App roles come from the Entra ID app's `roles`.
  */
 export function principalOf(request: HttpRequest): Principal | undefined {
+  if (!appSettings().auth.trustPrincipalHeaders) return undefined;
   const encoded = request.headers.get('x-ms-client-principal');
   if (!encoded) return undefined;
   let parsed: ClientPrincipal;

@@ -11,7 +11,16 @@ describe('app settings', () => {
       backfill: { listPageSize: 1000, checkPageSize: 500, checkConcurrency: 32 },
       reconcileSchedule: '0 */5 * * * *',
       counterRecountMinutes: 60,
+      auth: { onAzure: false, easyAuthEnabled: false, trustPrincipalHeaders: true },
     });
+  });
+
+  it('on Azure, trust principal headers only with App Service Authentication on', () => {
+    const azure = { WEBSITE_INSTANCE_ID: 'abc123' };
+    expect(parseSettings(azure).auth).toEqual({ onAzure: true, easyAuthEnabled: false, trustPrincipalHeaders: false });
+    expect(parseSettings({ ...azure, WEBSITE_AUTH_ENABLED: 'False' }).auth.trustPrincipalHeaders).toBe(false);
+    expect(parseSettings({ ...azure, WEBSITE_AUTH_ENABLED: 'True' }).auth.trustPrincipalHeaders).toBe(true);
+    expect(parseSettings({ WEBSITE_AUTH_ENABLED: 'False' }).auth.trustPrincipalHeaders).toBe(true); // devhost
   });
 
   it('choose Cosmos DB when COSMOS_ENDPOINT is set, keyless unless a key is given', () => {
