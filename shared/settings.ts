@@ -71,7 +71,15 @@ const schema = z.object({
 
 export interface AppSettings {
   store:
-    | { kind: 'cosmos'; endpoint: string; key?: string; databaseId: string; allowInsecureTls: boolean }
+    | {
+        kind: 'cosmos';
+        endpoint: string;
+        key?: string;
+        databaseId: string;
+        allowInsecureTls: boolean;
+        /** Create a missing database and containers: only with a key (Entra ID data roles cannot). */
+        createMissing: boolean;
+      }
     | { kind: 'sqlite'; file: string };
   blob: { defaultConnectionSetting: 'AzureWebJobsStorage' };
   backfill: { listPageSize: number; checkPageSize: number; checkConcurrency: number };
@@ -150,6 +158,7 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
           ...(s.COSMOS_KEY ? { key: s.COSMOS_KEY } : {}),
           databaseId: s.COSMOS_DATABASE ?? 'mlassist',
           allowInsecureTls: s.COSMOS_ALLOW_INSECURE_TLS,
+          createMissing: s.COSMOS_KEY !== undefined,
         }
       : { kind: 'sqlite', file: s.LABEL_STORE_PATH ?? `${dataDir.replace(/\/+$/, '')}/labels.db` },
     blob: { defaultConnectionSetting: 'AzureWebJobsStorage' },

@@ -1,4 +1,5 @@
 import type { Container, ContainerRequest, CosmosClient, Database } from '@azure/cosmos';
+import { hasStatus, notFound } from './cosmosErrors';
 
 /**
  * Container layout (docs/store-design.md explains the numbers):
@@ -69,9 +70,7 @@ export interface StoreContainers {
 }
 
 /**
- * Creates the database and containers when absent. With Entra ID (DefaultAzureCredential) the data-plane roles cannot
- * create them, so provision them with infrastructure code using the definitions above; `createIfNotExists` only
- * reads them when they exist, which those roles allow.
+ * Creates the database and containers when absent (with an account key: local development and emulators).
  */
 export async function ensureContainers(client: CosmosClient, databaseId: string): Promise<StoreContainers> {
   const { database } = await client.databases.createIfNotExists({ id: databaseId });
@@ -80,4 +79,44 @@ export async function ensureContainers(client: CosmosClient, databaseId: string)
     database.containers.createIfNotExists(projectDataDefinition),
   ]);
   return { database, projects, projectData };
+}
+
+/**
+ * Opens the database and containers without creating anything: with Microsoft Entra ID (a managed identity) the
+ * data-plane roles cannot create them (a create answers 403 forever), so the infrastructure provisions them from the
+ * definitions above. Whatever is missing is named in the error, so the fix is obvious from the first failed call.
+ */
+export async function openExistingContainers(client: CosmosClient, databaseId: string): Promise<StoreContainers> {
+  const database = client.database(databaseId);
+  try {
+    await database.read();
+  } catch (err) {
+    if (hasStatus(err, notFound)) throw new MissingCosmosResourceError(`database '${databaseId}'`);
+    throw err;
+  }
+  const containers = [projectsContainerId, projectDataContainerId].map((id) => database.container(id));
+  const missing: string[] = [];
+  await Promise.all(
+    containers.map(async (container) => {
+      try {
+        await container.read();
+      } catch (err) {
+        if (hasStatus(err, notFound)) missing.push(`container '${container.id}'`);
+        else throw err;
+      }
+    }),
+  );
+  if (missing.length > 0) throw new MissingCosmosResourceError(`${missing.sort().join(' and ')} in '${databaseId}'`);
+  return { database, projects: containers[0]!, projectData: containers[1]! };
+}
+
+export class MissingCosmosResourceError extends Error {
+  constructor(what: string) {
+    super(
+      `Cosmos DB ${what} does not exist. Without COSMOS_KEY the app signs in with Microsoft Entra ID, whose data ` +
+        'roles cannot create databases or containers: provision them with the infrastructure (infra/) or create ' +
+        'them as in adapters/cosmos/containers.ts.',
+    );
+    this.name = 'MissingCosmosResourceError';
+  }
 }

@@ -5,7 +5,7 @@ import { CosmosMembers } from './cosmosMembers';
 import { CosmosProjects } from './cosmosProjects';
 import { CosmosTasks } from './cosmosTasks';
 import { CosmosTrainingRuns } from './cosmosTrainingRuns';
-import { ensureContainers, projectDataContainerId, projectsContainerId } from './containers';
+import { ensureContainers, openExistingContainers, projectDataContainerId, projectsContainerId } from './containers';
 import { LiveBatches } from './liveBatches';
 
 /** Resolves once the database and containers exist; every repository awaits it before its first request. */
@@ -33,7 +33,10 @@ export class CosmosStore implements Store {
     // Container references cost no I/O; the containers are created (or found) on first use.
     let ensured: Promise<void> | undefined;
     this.#ready = () =>
-      (ensured ??= ensureContainers(client, settings.databaseId).then(
+      (ensured ??= (settings.createMissing ? ensureContainers : openExistingContainers)(
+        client,
+        settings.databaseId,
+      ).then(
         () => undefined,
         (err: unknown) => {
           ensured = undefined; // try again on the next call (the account may not have been reachable yet)

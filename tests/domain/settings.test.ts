@@ -29,10 +29,11 @@ describe('app settings', () => {
       endpoint: 'https://acct.documents.azure.com:443/',
       databaseId: 'mlassist',
       allowInsecureTls: false,
+      createMissing: false, // keyless: Entra ID cannot create databases or containers
     });
     expect(
       parseSettings({ COSMOS_ENDPOINT: 'https://x/', COSMOS_KEY: 'k', COSMOS_DATABASE: 'db', DATA_DIR: '/d' }).store,
-    ).toMatchObject({ key: 'k', databaseId: 'db' });
+    ).toMatchObject({ key: 'k', databaseId: 'db', createMissing: true });
     expect(parseSettings({ DATA_DIR: '/var/data/' }).store).toEqual({ kind: 'sqlite', file: '/var/data/labels.db' });
   });
 

@@ -111,8 +111,36 @@ describe('Cosmos store specifics', () => {
       endpoint: 'https://acct.documents.azure.com:443/',
       databaseId: 'mlassist',
       allowInsecureTls: false,
+      createMissing: false,
     });
     expect(() => createCosmosStore({})).toThrow(/COSMOS_ENDPOINT/);
+  });
+
+  it('without a key it creates nothing, and names what is missing (Entra ID data roles cannot create)', async () => {
+    const env = { ...server.env, COSMOS_DATABASE: nextDatabase() };
+    const keyless = () => new CosmosStore({ ...cosmosSettingsFrom(env), createMissing: false });
+    const first = keyless();
+    await expect(first.projects.list()).rejects.toThrow(`Cosmos DB database '${env.COSMOS_DATABASE}' does not exist`);
+    await expect(first.ping()).rejects.toThrow(/does not exist/);
+    await first.close();
+
+    // Half provisioned: the database and one container. The error names the container still missing.
+    const raw = connectCosmos(cosmosSettingsFrom(env));
+    const { database } = await raw.client.databases.createIfNotExists({ id: env.COSMOS_DATABASE });
+    await database.containers.createIfNotExists({ id: 'projects', partitionKey: { paths: ['/id'] } });
+    const second = keyless();
+    await expect(second.tasks.counters('p')).rejects.toThrow(/container 'projectData' in '.*' does not exist/);
+    expect((await raw.client.database(env.COSMOS_DATABASE).containers.readAll().fetchAll()).resources).toHaveLength(1);
+    await second.close();
+
+    // Provisioned (here by a store with a key, as infrastructure would): the keyless store works on it.
+    const withKey = createCosmosStore(env);
+    await withKey.ping();
+    await withKey.close();
+    const third = keyless();
+    expect(await third.projects.list()).toEqual([]);
+    await third.close();
+    raw.dispose();
   });
 
   it('answers the health probe as the cosmos store', async () => {
