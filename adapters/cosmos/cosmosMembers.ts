@@ -4,6 +4,7 @@ import type { MemberRepository } from '../../shared/ports/store';
 import type { Ready } from './cosmosStore';
 import { hasStatus, notFound } from './cosmosErrors';
 import { byUtf8, fromMemberDocument, memberDocumentId, toMemberDocument } from './labelingDocuments';
+import { pointRead } from './pointRead';
 import { queryProjectRecords } from './projectRecords';
 
 /**
@@ -37,15 +38,8 @@ export class CosmosMembers implements MemberRepository {
 
   async get(projectId: string, userId: string): Promise<Member | undefined> {
     await this.#ready();
-    try {
-      const { resource } = await this.#container
-        .item(memberDocumentId(userId), projectId)
-        .read<Record<string, unknown>>();
-      return resource ? fromMemberDocument(resource) : undefined;
-    } catch (err) {
-      if (hasStatus(err, notFound)) return undefined;
-      throw err;
-    }
+    const read = await pointRead<Record<string, unknown>>(this.#container.item(memberDocumentId(userId), projectId));
+    return read && fromMemberDocument(read.resource);
   }
 
   async list(projectId: string): Promise<Member[]> {

@@ -4,6 +4,7 @@ import { ConflictError, type Inserted, type ProjectRepository, type Versioned } 
 import type { Ready } from './cosmosStore';
 import { conflict, hasStatus, notFound, preconditionFailed } from './cosmosErrors';
 import { fromProjectDocument } from './documents';
+import { pointRead } from './pointRead';
 
 /** Projects: one small document each in the `projects` container (pk /id). */
 export class CosmosProjects implements ProjectRepository {
@@ -33,13 +34,8 @@ export class CosmosProjects implements ProjectRepository {
 
   async get(id: string): Promise<Versioned<Project> | undefined> {
     await this.#ready();
-    try {
-      const { resource, etag } = await this.#container.item(id, id).read<Record<string, unknown>>();
-      return resource ? { value: fromProjectDocument(resource), etag } : undefined;
-    } catch (err) {
-      if (hasStatus(err, notFound)) return undefined;
-      throw err;
-    }
+    const read = await pointRead<Record<string, unknown>>(this.#container.item(id, id));
+    return read && { value: fromProjectDocument(read.resource), etag: read.etag };
   }
 
   /** A cross-partition read of a small container (one document per project), sorted here like the SQLite store. */

@@ -4,6 +4,7 @@ import { ConflictError, type Inserted, type TrainingRunRepository, type Versione
 import type { Ready } from './cosmosStore';
 import { conflict, hasStatus, notFound, preconditionFailed } from './cosmosErrors';
 import { byUtf8, fromTrainingRunDocument, toTrainingRunDocument, trainingRunDocumentId } from './labelingDocuments';
+import { pointRead } from './pointRead';
 import { queryProjectRecords } from './projectRecords';
 
 /** Training runs as documents in their project's partition, updated under IfMatch as they progress. */
@@ -34,15 +35,10 @@ export class CosmosTrainingRuns implements TrainingRunRepository {
 
   async get(projectId: string, runId: string): Promise<Versioned<TrainingRun> | undefined> {
     await this.#ready();
-    try {
-      const { resource, etag } = await this.#container
-        .item(trainingRunDocumentId(runId), projectId)
-        .read<Record<string, unknown>>();
-      return resource ? { value: fromTrainingRunDocument(resource), etag } : undefined;
-    } catch (err) {
-      if (hasStatus(err, notFound)) return undefined;
-      throw err;
-    }
+    const read = await pointRead<Record<string, unknown>>(
+      this.#container.item(trainingRunDocumentId(runId), projectId),
+    );
+    return read && { value: fromTrainingRunDocument(read.resource), etag: read.etag };
   }
 
   async list(projectId: string): Promise<TrainingRun[]> {

@@ -3,6 +3,7 @@ import type { Batch } from '../../shared/domain/labelingRecords';
 import { ConflictError, type BatchRepository, type Inserted, type Versioned } from '../../shared/ports/store';
 import type { Ready } from './cosmosStore';
 import { conflict, hasStatus, notFound, preconditionFailed } from './cosmosErrors';
+import { pointRead } from './pointRead';
 import { queryProjectRecords } from './projectRecords';
 import {
   batchDocumentId,
@@ -50,15 +51,8 @@ export class LiveBatches implements BatchRepository {
 
   async get(projectId: string, batchId: string): Promise<Versioned<Batch> | undefined> {
     await this.#ready();
-    try {
-      const { resource, etag } = await this.#container
-        .item(batchDocumentId(batchId), projectId)
-        .read<Record<string, unknown>>();
-      return resource ? { value: fromBatchDocument(resource), etag } : undefined;
-    } catch (err) {
-      if (hasStatus(err, notFound)) return undefined;
-      throw err;
-    }
+    const read = await pointRead<Record<string, unknown>>(this.#container.item(batchDocumentId(batchId), projectId));
+    return read && { value: fromBatchDocument(read.resource), etag: read.etag };
   }
 
   async insert(batch: Batch): Promise<Inserted<Batch>> {
@@ -198,15 +192,8 @@ export class LiveBatches implements BatchRepository {
   }
 
   async #readLock(projectId: string, labelerId: string): Promise<HeldLock | undefined> {
-    try {
-      const { resource, etag } = await this.#container
-        .item(liveBatchLockId(labelerId), projectId)
-        .read<LiveBatchLockDocument>();
-      return resource ? { lock: resource, etag } : undefined;
-    } catch (err) {
-      if (hasStatus(err, notFound)) return undefined;
-      throw err;
-    }
+    const read = await pointRead<LiveBatchLockDocument>(this.#container.item(liveBatchLockId(labelerId), projectId));
+    return read && { lock: read.resource, etag: read.etag };
   }
 
   /** Deletes the lock if it is still the version read; otherwise another writer already removed or took it over. */

@@ -7,6 +7,7 @@ import { mapBounded } from '../../shared/util/mapBounded';
 import { conflict, hasStatus, notFound, preconditionFailed } from './cosmosErrors';
 import { addDelta, type CountersDocumentStore } from './countersDocument';
 import { countersId, fromTaskDocument, toTaskDocument } from './documents';
+import { pointRead } from './pointRead';
 
 /**
  * Enough for 30 writers hammering one task at once: every round of an optimistic race has a winner, so the
@@ -47,13 +48,8 @@ export class TaskMutator {
   }
 
   async read(projectId: string, taskId: string): Promise<StoredTask | undefined> {
-    try {
-      const { resource, etag } = await this.#container.item(taskId, projectId).read<Record<string, unknown>>();
-      return resource ? { task: fromTaskDocument(resource), etag } : undefined;
-    } catch (err) {
-      if (hasStatus(err, notFound)) return undefined;
-      throw err;
-    }
+    const read = await pointRead<Record<string, unknown>>(this.#container.item(taskId, projectId));
+    return read && { task: fromTaskDocument(read.resource), etag: read.etag };
   }
 
   async mutateOne(projectId: string, taskId: string, mutation: TaskMutation): Promise<MutationResult> {

@@ -69,7 +69,7 @@ export class BatchService {
 
     const project = await store.projects.get(projectId);
     const now = this.#now();
-    const closed = (reason: string): Batch => ({
+    const fresh = {
       id: batchId,
       projectId,
       labelerId,
@@ -77,6 +77,9 @@ export class BatchService {
       taskIds: [],
       finishedTaskIds: [],
       createdAt: now.toISOString(),
+    };
+    const closed = (reason: string): Batch => ({
+      ...fresh,
       leaseExpiresAt: now.toISOString(),
       state: 'done',
       closedAt: now.toISOString(),
@@ -100,17 +103,7 @@ export class BatchService {
     let createdNow = false;
     if (!batch) {
       try {
-        const inserted = await store.batches.insert({
-          id: batchId,
-          projectId,
-          labelerId,
-          requestId,
-          taskIds: [],
-          finishedTaskIds: [],
-          createdAt: now.toISOString(),
-          leaseExpiresAt,
-          state: 'live',
-        });
+        const inserted = await store.batches.insert({ ...fresh, leaseExpiresAt, state: 'live' });
         batch = inserted.stored;
         createdNow = inserted.created;
       } catch (err) {
