@@ -149,6 +149,14 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
     throw new SettingsError(problems.join('; '));
   }
   const s = parsed.data;
+  if (s.WEBSITE_INSTANCE_ID !== undefined && !s.COSMOS_ENDPOINT && !s.LABEL_STORE_PATH) {
+    // On Azure the app's files are a read-only package mount, and instances do not share a disk: a silent fallback
+    // to the embedded SQLite store would fail on the first write, or split the data between instances.
+    throw new SettingsError(
+      'App setting COSMOS_ENDPOINT is required on Azure: the embedded SQLite store needs a local, writable disk ' +
+        '(set LABEL_STORE_PATH to a writable file only for a single-instance test deployment).',
+    );
+  }
   const dataDir = s.DATA_DIR ?? '.data';
   return {
     store: s.COSMOS_ENDPOINT

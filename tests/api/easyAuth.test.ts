@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevhost, type DevUser, type RunningDevhost } from '../helpers/devhost';
 import { apiClient, forgedAdminPrincipal, placeholderStorage, users } from './apiClient';
@@ -5,21 +8,28 @@ import { apiClient, forgedAdminPrincipal, placeholderStorage, users } from './ap
 // The app as deployed on Azure (the platform sets WEBSITE_INSTANCE_ID): principal headers are believed only when App
 // Service Authentication is on, because only then does the platform strip the ones a client sends.
 
-const onAzure = { AzureWebJobsStorage: placeholderStorage, WEBSITE_INSTANCE_ID: 'test-instance-0001' };
+// LABEL_STORE_PATH: on Azure the app refuses the embedded store unless it is asked for explicitly.
+const storeDir = mkdtempSync(path.join(tmpdir(), 'easy-auth-'));
+const onAzure = (name: string) => ({
+  AzureWebJobsStorage: placeholderStorage,
+  WEBSITE_INSTANCE_ID: 'test-instance-0001',
+  LABEL_STORE_PATH: path.join(storeDir, `${name}.db`),
+});
 const accounts = [users.admin, users.labeler] as DevUser[];
 let withoutEasyAuth: RunningDevhost;
 let withEasyAuth: RunningDevhost;
 
 beforeAll(async () => {
   [withoutEasyAuth, withEasyAuth] = await Promise.all([
-    startDevhost({ env: onAzure, users: accounts }),
-    startDevhost({ env: { ...onAzure, WEBSITE_AUTH_ENABLED: 'True' }, users: accounts }),
+    startDevhost({ env: onAzure('without'), users: accounts }),
+    startDevhost({ env: { ...onAzure('with'), WEBSITE_AUTH_ENABLED: 'True' }, users: accounts }),
   ]);
 });
 afterAll(async () => {
   await Promise.all([withoutEasyAuth?.stop(), withEasyAuth?.stop()]);
   withoutEasyAuth?.cleanup();
   withEasyAuth?.cleanup();
+  rmSync(storeDir, { recursive: true, force: true });
 });
 
 interface Health {

@@ -16,7 +16,7 @@ describe('app settings', () => {
   });
 
   it('on Azure, trust principal headers only with App Service Authentication on', () => {
-    const azure = { WEBSITE_INSTANCE_ID: 'abc123' };
+    const azure = { WEBSITE_INSTANCE_ID: 'abc123', COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/' };
     expect(parseSettings(azure).auth).toEqual({ onAzure: true, easyAuthEnabled: false, trustPrincipalHeaders: false });
     expect(parseSettings({ ...azure, WEBSITE_AUTH_ENABLED: 'False' }).auth.trustPrincipalHeaders).toBe(false);
     expect(parseSettings({ ...azure, WEBSITE_AUTH_ENABLED: 'True' }).auth.trustPrincipalHeaders).toBe(true);
@@ -35,6 +35,16 @@ describe('app settings', () => {
       parseSettings({ COSMOS_ENDPOINT: 'https://x/', COSMOS_KEY: 'k', COSMOS_DATABASE: 'db', DATA_DIR: '/d' }).store,
     ).toMatchObject({ key: 'k', databaseId: 'db', createMissing: true });
     expect(parseSettings({ DATA_DIR: '/var/data/' }).store).toEqual({ kind: 'sqlite', file: '/var/data/labels.db' });
+  });
+
+  it('on Azure, refuse to fall back to SQLite silently: COSMOS_ENDPOINT is required', () => {
+    expect(() => parseSettings({ WEBSITE_INSTANCE_ID: 'abc123' })).toThrow(
+      /App setting COSMOS_ENDPOINT is required on Azure/,
+    );
+    expect(parseSettings({ WEBSITE_INSTANCE_ID: 'abc123', LABEL_STORE_PATH: '/home/data/labels.db' }).store).toEqual({
+      kind: 'sqlite',
+      file: '/home/data/labels.db',
+    });
   });
 
   it('stop with an error naming every setting that does not parse', () => {

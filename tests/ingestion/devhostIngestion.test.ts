@@ -84,7 +84,7 @@ describe('the Event Grid webhook on devhost', () => {
 });
 
 describe('uploading images to Azurite under devhost', () => {
-  it('turns 500 uploaded images into 500 tasks with correct dimensions within 10 s', async () => {
+  it('turns 500 uploaded images into 500 tasks with correct dimensions', async () => {
     const c = 'demo-images';
     await createProject(store, 'demo', { container: c });
     const container: ContainerClient = blobService.getContainerClient(c);
