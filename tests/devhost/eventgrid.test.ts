@@ -306,7 +306,7 @@ describe('blob → Event Grid bridge on a real devhost with Azurite', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
-  it('delivers an upload as Azure-shaped BlobCreated within 2 s', async () => {
+  it('delivers an upload as an Azure-shaped BlobCreated', async () => {
     const images = await container('images');
     const name = 'cats/kitty 1.jpg';
     const upload = await images.getBlockBlobClient(name).upload('meow', 4, {
