@@ -8,29 +8,28 @@ import {
 } from '@azure/storage-blob';
 import type { BlobGateway, BlobLocation, BlobPage } from '../../shared/ports/blobGateway';
 import { SasRangeReader } from './sasRangeReader';
-
-/** `UseDevelopmentStorage=true` means the local emulator, as the Functions host reads it. */
-const developmentStorage =
-  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
-  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
-  'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
+import { azureCredential, blobServiceFor, type CredentialFactory } from './storageConnection';
+import { UserDelegationSigner } from './userDelegationSas';
 
 /**
- * Azure Blob Storage (or Azurite) through @azure/storage-blob. Clients are cached per connection setting; the
- * connection string is read from the environment when first needed, so hosts can set it before the first call.
+ * Azure Blob Storage (or Azurite) through @azure/storage-blob. Clients are cached per connection setting, read from
+ * the environment when first needed (so hosts can set it before the first call): a connection string, or an
+ * identity-based connection (`SETTING__accountName` / `__blobServiceUri`, see storageConnection.ts). Without an
+ * account key, read URLs are user delegation SAS and header reads go through the SDK with the identity's token.
  */
 export class AzureBlobGateway implements BlobGateway {
   readonly #services = new Map<string, BlobServiceClient>();
+  readonly #signers = new Map<string, UserDelegationSigner>();
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly credentialFor: CredentialFactory = azureCredential,
+  ) {}
 
   #service(setting: string): BlobServiceClient {
     let client = this.#services.get(setting);
     if (!client) {
-      const raw = this.env[setting];
-      if (!raw) throw new Error(`App setting ${setting} (storage connection string) is not set.`);
-      const connectionString = raw.trim() === 'UseDevelopmentStorage=true' ? developmentStorage : raw;
-      client = BlobServiceClient.fromConnectionString(connectionString);
+      client = blobServiceFor(setting, this.env, this.credentialFor);
       this.#services.set(setting, client);
     }
     return client;
@@ -115,9 +114,13 @@ export class AzureBlobGateway implements BlobGateway {
 
   async readUrl(at: BlobLocation, blobPath: string, minutes: number): Promise<string> {
     const blob = this.#container(at).getBlobClient(blobPath);
-    const credential = blob.credential;
-    if (!(credential instanceof StorageSharedKeyCredential)) {
-      throw new Error(`Cannot sign a read URL for ${at.connectionSetting}: it has no account key.`);
+    if (!(blob.credential instanceof StorageSharedKeyCredential)) {
+      let signer = this.#signers.get(at.connectionSetting);
+      if (!signer) {
+        signer = new UserDelegationSigner(this.#service(at.connectionSetting));
+        this.#signers.set(at.connectionSetting, signer);
+      }
+      return signer.readUrl(at.container, blobPath, this.blobUrl(at, blobPath), minutes);
     }
     return blob.generateSasUrl({
       permissions: BlobSASPermissions.parse('r'),
