@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BlobHealthProbe } from '../adapters/blob/blobHealthProbe';
+import { connectionSettingNames } from '../adapters/blob/storageConnection';
 import { services } from '../adapters/composition';
 import { pingProbe, runHealthChecks, type HealthProbe } from '../shared/ports/healthProbe';
 import { appSettings } from '../shared/settings';
@@ -11,12 +12,14 @@ const checkTimeoutMs = 2_000;
 const version = readAppVersion();
 
 // Built on first use, not at load: the host (devhost, Azure) sets AzureWebJobsStorage before requests arrive.
-let blobProbe: { connectionString: string | undefined; probe: BlobHealthProbe } | undefined;
+let blobProbe: { connection: string; probe: BlobHealthProbe } | undefined;
 
 function currentBlobProbe(): BlobHealthProbe {
-  const connectionString = process.env.AzureWebJobsStorage;
-  if (!blobProbe || blobProbe.connectionString !== connectionString) {
-    blobProbe = { connectionString, probe: new BlobHealthProbe(connectionString) };
+  const connection = connectionSettingNames('AzureWebJobsStorage')
+    .map((name) => process.env[name] ?? '')
+    .join('\n');
+  if (!blobProbe || blobProbe.connection !== connection) {
+    blobProbe = { connection, probe: new BlobHealthProbe(process.env) };
   }
   return blobProbe.probe;
 }

@@ -1,27 +1,24 @@
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { describeError, type HealthCheckResult, type HealthProbe } from '../../shared/ports/healthProbe';
+import { blobServiceFor } from './storageConnection';
 
 /**
- * Checks that the storage account behind a connection string answers, with one `Get Blob Service Properties` call.
- * Works with full connection strings (Azure, Azurite with `BlobEndpoint=`) and `UseDevelopmentStorage=true`.
+ * Checks that the storage account of a connection setting answers, with one `Get Blob Service Properties` call.
+ * Works with connection strings (Azure, Azurite with `BlobEndpoint=`, `UseDevelopmentStorage=true`) and with
+ * identity-based settings (`NAME__accountName`, `NAME__blobServiceUri`; see storageConnection.ts).
  */
 export class BlobHealthProbe implements HealthProbe {
   readonly name = 'blob';
   readonly #client: BlobServiceClient | undefined;
   readonly #configError: string | undefined;
 
-  /** `settingName` only appears in error messages, so a missing or malformed setting is easy to find. */
-  constructor(connectionString: string | undefined, settingName = 'AzureWebJobsStorage') {
-    if (!connectionString) {
-      this.#configError = `${settingName} is not set`;
-      return;
-    }
+  constructor(env: Record<string, string | undefined>, settingName = 'AzureWebJobsStorage') {
     try {
       // One try and no retries: a health check reports the current state; the caller bounds the wait.
-      this.#client = BlobServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 1 } });
+      this.#client = blobServiceFor(settingName, env, undefined, { retryOptions: { maxTries: 1 } });
     } catch (err) {
       // The SDK's parse errors never echo the connection string, but keep only the first line to be safe.
-      this.#configError = `${settingName} is not a usable connection string: ${describeError(err)}`;
+      this.#configError = `${settingName} is not a usable storage connection: ${describeError(err)}`;
     }
   }
 

@@ -1,5 +1,5 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
 
 /** `UseDevelopmentStorage=true` means the local emulator, as the Functions host reads it. */
 const developmentStorage =
@@ -28,10 +28,12 @@ export function blobServiceFor(
   setting: string,
   env: Record<string, string | undefined>,
   credentialFor: CredentialFactory = azureCredential,
+  options: StoragePipelineOptions = {},
 ): BlobServiceClient {
   const raw = env[setting]?.trim();
   if (raw) {
-    return BlobServiceClient.fromConnectionString(raw === 'UseDevelopmentStorage=true' ? developmentStorage : raw);
+    const connectionString = raw === 'UseDevelopmentStorage=true' ? developmentStorage : raw;
+    return BlobServiceClient.fromConnectionString(connectionString, options);
   }
   const endpoint = identityEndpoint(setting, (name) => env[name]);
   if (!endpoint) {
@@ -42,7 +44,15 @@ export function blobServiceFor(
   }
   const clientId = env[`${setting}__clientId`]?.trim() || undefined;
   const managedIdentityOnly = env[`${setting}__credential`]?.trim().toLowerCase() === 'managedidentity';
-  return new BlobServiceClient(endpoint, credentialFor({ managedIdentityOnly, ...(clientId ? { clientId } : {}) }));
+  const credential = credentialFor({ managedIdentityOnly, ...(clientId ? { clientId } : {}) });
+  return new BlobServiceClient(endpoint, credential, options);
+}
+
+/** Every app setting a connection named `setting` may be read from (to notice when any of them changes). */
+export function connectionSettingNames(setting: string): string[] {
+  return ['', '__blobServiceUri', '__serviceUri', '__accountName', '__credential', '__clientId'].map(
+    (s) => setting + s,
+  );
 }
 
 /** Reads an app setting by name. */

@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { StorageSharedKeyCredential, type BlobServiceClient, type UserDelegationKey } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { AzureBlobGateway } from '../../adapters/blob/azureBlobGateway';
+import { BlobHealthProbe } from '../../adapters/blob/blobHealthProbe';
 import { blobServiceFor, type CredentialFactory } from '../../adapters/blob/storageConnection';
 import { UserDelegationSigner } from '../../adapters/blob/userDelegationSas';
 import { connectionSettingIssue } from '../../functions/http/appSettings';
@@ -61,6 +62,11 @@ describe('identity-based storage connections', () => {
     expect(connectionSettingIssue('IMAGES', lookup({ IMAGES__clientId: 'only-a-client-id' }))).toMatchObject({
       field: 'dataset.connectionSetting',
     });
+  });
+
+  it('the health probe names both forms when the host storage setting is missing', async () => {
+    const result = await new BlobHealthProbe({}).check(new AbortController().signal);
+    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/AzureWebJobsStorage__accountName/) });
   });
 
   it('names the storage account events must come from', () => {
