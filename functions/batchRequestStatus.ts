@@ -1,10 +1,16 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { z } from 'zod';
+import { idempotencyKeySchema } from '../shared/domain/ids';
 import { durableClient } from './http/durableClient';
 import { allocatingResponse } from './http/allocating';
 import { isServing, sessionStatus } from './http/batchRequest';
 import { batchService, labelingContext } from './http/labelingRoute';
+import { readRouteParams } from './http/parse';
 import { problem } from './http/problem';
+
+/** Request ids are Idempotency-Key values (or the ids the app generates for requests without one). */
+const paramsSchema = z.object({ requestId: idempotencyKeySchema });
 
 /**
  * `GET /api/projects/{projectId}/batches/requests/{requestId}` (labeler, member): the status URL of a batch request
@@ -14,7 +20,9 @@ import { problem } from './http/problem';
 export async function batchRequestStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const ctx = await labelingContext(request);
   if (!ctx.ok) return ctx.response;
-  const requestId = request.params.requestId ?? '';
+  const params = readRouteParams(request, paramsSchema);
+  if (!params.ok) return params.response;
+  const { requestId } = params.value;
   const service = batchService();
   const status = await sessionStatus(durableClient(context), ctx.project.id, ctx.principal.userId);
   const served = status.customStatus?.requestId === requestId ? status.customStatus.batchId : undefined;

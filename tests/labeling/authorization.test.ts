@@ -54,6 +54,13 @@ const rows: Row[] = [
   { name: 'current batch', method: 'GET', route: () => `${p}/batches/current`, member: 200, admin: 200 },
   { name: 'next task', method: 'GET', route: () => `${p}/tasks/next`, member: 200, admin: 200 },
   {
+    name: 'status of a batch request the session never saw',
+    method: 'GET',
+    route: () => `${p}/batches/requests/never-asked`,
+    member: 404,
+    admin: 404,
+  },
+  {
     name: 'submit an annotation',
     method: 'PUT',
     route: (who) => `${p}/tasks/${task(who, 0)}/annotation`,

@@ -76,5 +76,12 @@ describe('a labeler session whose request is raised again', () => {
     expect(known.body.batchId).toBe(next.batchId);
     const unknown = await api.call('GET', `projects/${projectId}/batches/requests/never-asked`, { token: dee!.token });
     expect(unknown.status).toBe(404);
+    const malformed = await api.call<{ errors?: Array<{ field: string }> }>(
+      'GET',
+      `projects/${projectId}/batches/requests/${encodeURIComponent('bad id\u0001')}`,
+      { token: dee!.token },
+    );
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors?.map((e) => e.field)).toEqual(['requestId']);
   }, 120_000);
 });
