@@ -27,10 +27,8 @@ export function expireBatchActivity(input: InputOf<typeof expireBatch>): Promise
 }
 
 export async function evaluateTrainingActivity(input: InputOf<typeof evaluateTraining>): Promise<TrainingEvaluation> {
-  const { store } = services();
-  const project = await store.projects.get(input.projectId);
-  if (!project || project.value.status === 'archived') return { stop: true };
-  const { requested, nextThreshold } = await new TrainingService({ store }).evaluateTrigger(input.projectId);
+  const { requested, nextThreshold, stop } = await new TrainingService(services()).evaluateTrigger(input.projectId);
+  if (stop) return { stop: true };
   return { ...(requested ? { requested: requested.id } : {}), ...(nextThreshold ? { nextThreshold } : {}) };
 }
 

@@ -57,6 +57,7 @@ interface BlobRef {
   api: string;
   container: string;
   blobPath: string;
+  /** The URL the event names: for logs only. Tasks take their URL from the project's own account, never this. */
   blobUrl: string;
   sequencer: string;
   /** Storage account name from the topic/source, when the event names one. */

@@ -34,12 +34,15 @@ export class TrainingService {
   /**
    * Requests a training run when the labeled count has crossed the next threshold. The store is the source of
    * truth and the run id is fixed per crossing, so duplicate or concurrent evaluations create exactly one request.
-   * `nextThreshold` says what the coordinator waits for next (undefined: nothing until something else changes).
+   * `nextThreshold` says what the coordinator waits for next (undefined: nothing until something else changes);
+   * `stop` that the project is gone or archived, so nothing will ever be due.
    */
-  async evaluateTrigger(projectId: string): Promise<{ requested?: TrainingRun; nextThreshold?: number }> {
+  async evaluateTrigger(
+    projectId: string,
+  ): Promise<{ requested?: TrainingRun; nextThreshold?: number; stop?: boolean }> {
     const { store } = this.#d;
     const project = await store.projects.get(projectId);
-    if (!project || project.value.status === 'archived') return {};
+    if (!project || project.value.status === 'archived') return { stop: true };
     const due = await this.due(project.value);
     if (!due) {
       return { nextThreshold: nextTrainingThreshold(project.value.mlAssist, await store.trainingRuns.list(projectId)) };
