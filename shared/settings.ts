@@ -34,18 +34,28 @@ const flag = z
   .transform((v) => v === '1' || v === 'true');
 
 /** NCRONTAB: six fields, seconds first, as Azure Functions timers take them. */
-const ncrontab = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx) => {
-    const value = v || '0 */5 * * * *';
-    if (value.split(/\s+/).length !== 6) {
-      ctx.addIssue({ code: 'custom', message: `must be an NCRONTAB expression with six fields, got "${value}"` });
-      return z.NEVER;
-    }
-    return value;
-  });
+function ncrontab(fallback: string) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const value = v || fallback;
+      if (value.split(/\s+/).length !== 6) {
+        ctx.addIssue({ code: 'custom', message: `must be an NCRONTAB expression with six fields, got "${value}"` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+/** An Azure resource name segment (subscription id, resource group, workspace, compute). */
+const resourceName = optionalText.pipe(
+  z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$/, 'must be an Azure resource name')
+    .optional(),
+);
 
 const schema = z.object({
   // Store: Cosmos DB when COSMOS_ENDPOINT is set, else the embedded SQLite file.
@@ -62,8 +72,23 @@ const schema = z.object({
   BACKFILL_CHECK_PAGE_SIZE: integer(1, 5000, 500),
   BACKFILL_CHECK_CONCURRENCY: integer(1, 256, 32),
   // The reconcile timer (blob reconciliation, lease sweep, counter repair, ML Assist safety net).
-  RECONCILE_SCHEDULE: ncrontab,
+  RECONCILE_SCHEDULE: ncrontab('0 */5 * * * *'),
   COUNTER_RECOUNT_MINUTES: integer(1, 10_080, 60),
+  // ML Assist training: the built-in CPU trainer, or Azure ML GPU compute.
+  TRAINING_BACKEND: optionalText.pipe(z.enum(['local', 'azureml']).optional()),
+  TRAINING_POLL_SCHEDULE: ncrontab('0 * * * * *'),
+  TRAINING_CONTAINER: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name')
+      .optional(),
+  ),
+  AZUREML_SUBSCRIPTION_ID: resourceName,
+  AZUREML_RESOURCE_GROUP: resourceName,
+  AZUREML_WORKSPACE: resourceName,
+  AZUREML_COMPUTE: resourceName,
+  AZUREML_VM_SIZE: resourceName,
+  AZUREML_MAX_NODES: integer(1, 100, 4),
   // Authentication: set by the platform on Azure (App Service / Functions), never by hand.
   WEBSITE_INSTANCE_ID: optionalText,
   WEBSITE_AUTH_ENABLED: optionalText,
@@ -85,6 +110,22 @@ export interface AppSettings {
   backfill: { listPageSize: number; checkPageSize: number; checkConcurrency: number };
   reconcileSchedule: string;
   counterRecountMinutes: number;
+  training: {
+    pollSchedule: string;
+    /** Blob container (in AzureWebJobsStorage's account) for training data, models and predictions. */
+    container: string;
+    backend:
+      | { kind: 'local' }
+      | {
+          kind: 'azureml';
+          subscriptionId: string;
+          resourceGroup: string;
+          workspace: string;
+          compute: string;
+          vmSize: string;
+          maxNodes: number;
+        };
+  };
   auth: {
     /** Running on Azure App Service / Functions (the platform sets WEBSITE_INSTANCE_ID). */
     onAzure: boolean;
@@ -126,6 +167,31 @@ export const settingDocs: Record<keyof z.input<typeof schema>, { optional: true;
     default: '60',
     about: 'how often the reconcile timer recounts and repairs a project’s counters (1-10080)',
   },
+  TRAINING_BACKEND: {
+    optional: true,
+    default: 'local',
+    about: 'where ML Assist trains: local (built-in CPU trainer) or azureml (Azure ML GPU compute)',
+  },
+  TRAINING_POLL_SCHEDULE: {
+    optional: true,
+    default: '0 * * * * *',
+    about: 'NCRONTAB of the timer that polls training runs and starts prelabeling',
+  },
+  TRAINING_CONTAINER: {
+    optional: true,
+    default: 'training',
+    about: 'blob container for training data, models and predictions (AzureWebJobsStorage account)',
+  },
+  AZUREML_SUBSCRIPTION_ID: { optional: true, about: 'Azure ML workspace subscription (required with azureml)' },
+  AZUREML_RESOURCE_GROUP: { optional: true, about: 'Azure ML workspace resource group (required with azureml)' },
+  AZUREML_WORKSPACE: { optional: true, about: 'Azure ML workspace name (required with azureml)' },
+  AZUREML_COMPUTE: { optional: true, default: 'gpu-cluster', about: 'Azure ML compute cluster for training' },
+  AZUREML_VM_SIZE: {
+    optional: true,
+    default: 'Standard_NC4as_T4_v3',
+    about: 'GPU VM size of the cluster when the app has to create it',
+  },
+  AZUREML_MAX_NODES: { optional: true, default: '4', about: 'maximum nodes of the cluster when created (1-100)' },
   WEBSITE_INSTANCE_ID: { optional: true, about: 'set by Azure: the app runs on App Service / Functions' },
   WEBSITE_AUTH_ENABLED: {
     optional: true,
@@ -158,6 +224,7 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
     );
   }
   const dataDir = s.DATA_DIR ?? '.data';
+  const training = trainingSettings(s);
   return {
     store: s.COSMOS_ENDPOINT
       ? {
@@ -177,7 +244,33 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
     },
     reconcileSchedule: s.RECONCILE_SCHEDULE,
     counterRecountMinutes: s.COUNTER_RECOUNT_MINUTES,
+    training,
     auth: authSettings(s.WEBSITE_INSTANCE_ID, s.WEBSITE_AUTH_ENABLED),
+  };
+}
+
+function trainingSettings(s: z.output<typeof schema>): AppSettings['training'] {
+  const common = { pollSchedule: s.TRAINING_POLL_SCHEDULE, container: s.TRAINING_CONTAINER ?? 'training' };
+  if ((s.TRAINING_BACKEND ?? 'local') === 'local') return { ...common, backend: { kind: 'local' } };
+  const missing = (['AZUREML_SUBSCRIPTION_ID', 'AZUREML_RESOURCE_GROUP', 'AZUREML_WORKSPACE'] as const).filter(
+    (name) => s[name] === undefined,
+  );
+  if (missing.length > 0) {
+    throw new SettingsError(
+      missing.map((name) => `App setting ${name} is required when TRAINING_BACKEND is azureml`).join('; '),
+    );
+  }
+  return {
+    ...common,
+    backend: {
+      kind: 'azureml',
+      subscriptionId: s.AZUREML_SUBSCRIPTION_ID!,
+      resourceGroup: s.AZUREML_RESOURCE_GROUP!,
+      workspace: s.AZUREML_WORKSPACE!,
+      compute: s.AZUREML_COMPUTE ?? 'gpu-cluster',
+      vmSize: s.AZUREML_VM_SIZE ?? 'Standard_NC4as_T4_v3',
+      maxNodes: s.AZUREML_MAX_NODES,
+    },
   };
 }
 

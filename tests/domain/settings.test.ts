@@ -11,8 +11,34 @@ describe('app settings', () => {
       backfill: { listPageSize: 1000, checkPageSize: 500, checkConcurrency: 32 },
       reconcileSchedule: '0 */5 * * * *',
       counterRecountMinutes: 60,
+      training: { pollSchedule: '0 * * * * *', container: 'training', backend: { kind: 'local' } },
       auth: { onAzure: false, easyAuthEnabled: false, trustPrincipalHeaders: true },
     });
+  });
+
+  it('train on Azure ML only with its workspace named, and say which setting is missing', () => {
+    expect(() => parseSettings({ TRAINING_BACKEND: 'azureml', AZUREML_WORKSPACE: 'ws' })).toThrow(
+      /AZUREML_SUBSCRIPTION_ID is required when TRAINING_BACKEND is azureml.*AZUREML_RESOURCE_GROUP/,
+    );
+    expect(
+      parseSettings({
+        TRAINING_BACKEND: 'azureml',
+        AZUREML_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+        AZUREML_RESOURCE_GROUP: 'rg-labels',
+        AZUREML_WORKSPACE: 'mlw-labels',
+        AZUREML_MAX_NODES: '2',
+      }).training.backend,
+    ).toEqual({
+      kind: 'azureml',
+      subscriptionId: '00000000-0000-0000-0000-000000000001',
+      resourceGroup: 'rg-labels',
+      workspace: 'mlw-labels',
+      compute: 'gpu-cluster',
+      vmSize: 'Standard_NC4as_T4_v3',
+      maxNodes: 2,
+    });
+    expect(() => parseSettings({ TRAINING_BACKEND: 'gpu' })).toThrow(/TRAINING_BACKEND/);
+    expect(() => parseSettings({ TRAINING_CONTAINER: 'Bad_Name' })).toThrow(/TRAINING_CONTAINER/);
   });
 
   it('on Azure, trust principal headers only with App Service Authentication on', () => {
