@@ -1,6 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { describeError, type HealthCheckResult, type HealthProbe } from '../../shared/ports/healthProbe';
-import { blobServiceFor } from './storageConnection';
+import { azureCredential, blobServiceFor, type CredentialFactory } from './storageConnection';
 
 /**
  * Checks that the storage account of a connection setting answers, with one `Get Blob Service Properties` call.
@@ -12,10 +12,14 @@ export class BlobHealthProbe implements HealthProbe {
   readonly #client: BlobServiceClient | undefined;
   readonly #configError: string | undefined;
 
-  constructor(env: Record<string, string | undefined>, settingName = 'AzureWebJobsStorage') {
+  constructor(
+    env: Record<string, string | undefined>,
+    settingName = 'AzureWebJobsStorage',
+    credentialFor: CredentialFactory = azureCredential,
+  ) {
     try {
       // One try and no retries: a health check reports the current state; the caller bounds the wait.
-      this.#client = blobServiceFor(settingName, env, undefined, { retryOptions: { maxTries: 1 } });
+      this.#client = blobServiceFor(settingName, env, credentialFor, { retryOptions: { maxTries: 1 } });
     } catch (err) {
       // The SDK's parse errors never echo the connection string, but keep only the first line to be safe.
       this.#configError = `${settingName} is not a usable storage connection: ${describeError(err)}`;
