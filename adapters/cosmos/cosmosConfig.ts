@@ -22,11 +22,11 @@ export interface ConnectedClient {
   dispose(): void;
 }
 
-/** `extra` adds client options (tests pass a fault-injecting plugin through it). */
+/** `extra` adds client options (tests pass a fault-injecting plugin, or a stand-in for Entra ID, through it). */
 export function connectCosmos(settings: CosmosSettings, extra: Partial<CosmosClientOptions> = {}): ConnectedClient {
   const options: CosmosClientOptions = { ...extra, endpoint: settings.endpoint };
   if (settings.key) options.key = settings.key;
-  else options.aadCredentials = new DefaultAzureCredential();
+  else options.aadCredentials = extra.aadCredentials ?? new DefaultAzureCredential();
 
   // Certificate checks are switched off only on this client's own agent, never process-wide
   // (NODE_TLS_REJECT_UNAUTHORIZED would silently weaken every other connection the app makes).

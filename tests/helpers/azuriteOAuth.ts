@@ -1,9 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/identity';
+import { selfSignedCertificate } from './selfSignedCertificate';
 
 /**
  * Azurite as Azure Storage with Entra ID sign-in: HTTPS with a throwaway self-signed certificate and `--oauth basic`,
@@ -43,17 +43,7 @@ function azuriteBlobBin(): string {
 }
 
 export async function startOAuthAzurite(): Promise<OAuthAzurite> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'azurite-oauth-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1'],
-      ...['-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-    ],
-    { stdio: 'ignore' },
-  );
+  const { dir, certFile: cert, keyFile: key } = selfSignedCertificate();
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,

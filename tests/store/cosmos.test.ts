@@ -143,6 +143,37 @@ describe('Cosmos store specifics', () => {
     raw.dispose();
   });
 
+  it('without a key it signs every request with an Entra ID token for the account (the managed identity path)', async () => {
+    // Provisioned first with the key, as infrastructure would; then a store with no key at all.
+    const env = { ...server.env, COSMOS_DATABASE: nextDatabase() };
+    const provisioner = createCosmosStore(env);
+    await provisioner.ping();
+    await provisioner.close();
+
+    const scopes: string[][] = [];
+    const credential = {
+      getToken: async (scope: string | string[]) => {
+        scopes.push([scope].flat());
+        return { token: 'eyJ0eXAiOiJKV1QifQ.entra-token-for-the-app', expiresOnTimestamp: Date.now() + 3.6e6 };
+      },
+    };
+    const authorizations: string[] = [];
+    const stopObserving = server.observe((headers) => authorizations.push(String(headers.authorization)));
+    const { key: _key, ...keyless } = { ...cosmosSettingsFrom(env), createMissing: false };
+    const store = new CosmosStore(keyless, { aadCredentials: credential });
+    await store.projects.list();
+    await store.tasks.counters('p');
+    await store.close();
+    stopObserving();
+
+    expect(authorizations.length).toBeGreaterThan(0);
+    for (const a of authorizations) {
+      expect(decodeURIComponent(a)).toBe('type=aad&ver=1.0&sig=eyJ0eXAiOiJKV1QifQ.entra-token-for-the-app');
+    }
+    // The token is asked for the account's own scope (Cosmos DB data-plane RBAC), not a management scope.
+    expect(new Set(scopes.flat())).toEqual(new Set([`${new URL(env.COSMOS_ENDPOINT!).origin}/.default`]));
+  });
+
   it('answers the health probe as the cosmos store', async () => {
     const store = createCosmosStore({ ...server.env, COSMOS_DATABASE: nextDatabase() });
     const result = await pingProbe('store', () => store).check(AbortSignal.timeout(10_000));

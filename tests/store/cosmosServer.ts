@@ -1,4 +1,5 @@
 import { createHttpsServer } from '@vercel/cosmosdb-server';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
@@ -6,6 +7,8 @@ export interface RunningCosmosServer {
   endpoint: string;
   /** App settings that point `createCosmosLabelStore` at this server (add COSMOS_DATABASE per store). */
   env: { COSMOS_ENDPOINT: string; COSMOS_KEY: string; COSMOS_ALLOW_INSECURE_TLS: string };
+  /** Calls `listener` with each request's headers as they reach the server (after the client's auth policy). */
+  observe(listener: (headers: IncomingHttpHeaders) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -25,6 +28,11 @@ export async function startCosmosServer(): Promise<RunningCosmosServer> {
     endpoint,
     // The server accepts any key; the adapter still takes the key path, as it would with the emulator.
     env: { COSMOS_ENDPOINT: endpoint, COSMOS_KEY: 'cosmosdb-server-accepts-any-key', COSMOS_ALLOW_INSECURE_TLS: '1' },
+    observe(listener) {
+      const onRequest = (request: IncomingMessage) => listener(request.headers);
+      server.prependListener('request', onRequest);
+      return () => server.off('request', onRequest);
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
