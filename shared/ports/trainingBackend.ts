@@ -1,3 +1,7 @@
+import type { ProviderJobState, ProviderJobStatus } from '../domain/labelingRecords';
+
+export type { ProviderJobState, ProviderJobStatus };
+
 /**
  * Where ML Assist models are trained and run: Azure ML GPU compute, or the built-in CPU trainer. Both adapters offer
  * the same two kinds of job (train a detector on a dataset; predict boxes for a list of images with a trained model)
@@ -8,23 +12,11 @@
  * second poller finds the job it already started instead of starting another GPU job.
  */
 
-export type ProviderJobState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
-
 export interface ProviderJob {
   /** The provider's job name (Azure ML job name; the local runner's job id). */
   jobId: string;
   /** Where a person can look at the job (Azure ML studio URL), when the provider has one. */
   link?: string;
-}
-
-export interface ProviderJobStatus {
-  state: ProviderJobState;
-  /** Why a job failed or was canceled, in the provider's words. */
-  reason?: string;
-  /** The provider's own figures (Azure ML's MLflow metrics, the local trainer's loss), for the run's record. */
-  metrics?: Record<string, number>;
-  /** 0–1, when the provider reports it. */
-  progress?: number;
 }
 
 /** A box relative to the image: coordinates in 0–1 (Azure ML JSONL's convention), origin top-left. */
