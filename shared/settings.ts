@@ -83,6 +83,9 @@ const schema = z.object({
       .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name')
       .optional(),
   ),
+  LOCAL_TRAINER_EPOCHS: integer(1, 1000, 50),
+  LOCAL_TRAINER_INPUT_SIZE: integer(32, 640, 160),
+  LOCAL_TRAINER_WORKERS: integer(1, 16, 2),
   AZUREML_SUBSCRIPTION_ID: resourceName,
   AZUREML_RESOURCE_GROUP: resourceName,
   AZUREML_WORKSPACE: resourceName,
@@ -115,7 +118,13 @@ export interface AppSettings {
     /** Blob container (in AzureWebJobsStorage's account) for training data, models and predictions. */
     container: string;
     backend:
-      | { kind: 'local' }
+      | {
+          kind: 'local';
+          /** The built-in CPU trainer: passes over the data, square input side in pixels, worker threads. */
+          epochs: number;
+          inputSize: number;
+          workers: number;
+        }
       | {
           kind: 'azureml';
           subscriptionId: string;
@@ -182,6 +191,13 @@ export const settingDocs: Record<keyof z.input<typeof schema>, { optional: true;
     default: 'training',
     about: 'blob container for training data, models and predictions (AzureWebJobsStorage account)',
   },
+  LOCAL_TRAINER_EPOCHS: { optional: true, default: '50', about: 'built-in CPU trainer: passes over the data (1-1000)' },
+  LOCAL_TRAINER_INPUT_SIZE: {
+    optional: true,
+    default: '160',
+    about: 'built-in CPU trainer: input side in pixels (32-640)',
+  },
+  LOCAL_TRAINER_WORKERS: { optional: true, default: '2', about: 'built-in CPU trainer: worker threads (1-16)' },
   AZUREML_SUBSCRIPTION_ID: { optional: true, about: 'Azure ML workspace subscription (required with azureml)' },
   AZUREML_RESOURCE_GROUP: { optional: true, about: 'Azure ML workspace resource group (required with azureml)' },
   AZUREML_WORKSPACE: { optional: true, about: 'Azure ML workspace name (required with azureml)' },
@@ -251,7 +267,15 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
 
 function trainingSettings(s: z.output<typeof schema>): AppSettings['training'] {
   const common = { pollSchedule: s.TRAINING_POLL_SCHEDULE, container: s.TRAINING_CONTAINER ?? 'training' };
-  if ((s.TRAINING_BACKEND ?? 'local') === 'local') return { ...common, backend: { kind: 'local' } };
+  if ((s.TRAINING_BACKEND ?? 'local') === 'local') {
+    const backend = {
+      kind: 'local' as const,
+      epochs: s.LOCAL_TRAINER_EPOCHS,
+      inputSize: s.LOCAL_TRAINER_INPUT_SIZE,
+      workers: s.LOCAL_TRAINER_WORKERS,
+    };
+    return { ...common, backend };
+  }
   const missing = (['AZUREML_SUBSCRIPTION_ID', 'AZUREML_RESOURCE_GROUP', 'AZUREML_WORKSPACE'] as const).filter(
     (name) => s[name] === undefined,
   );

@@ -11,7 +11,11 @@ describe('app settings', () => {
       backfill: { listPageSize: 1000, checkPageSize: 500, checkConcurrency: 32 },
       reconcileSchedule: '0 */5 * * * *',
       counterRecountMinutes: 60,
-      training: { pollSchedule: '0 * * * * *', container: 'training', backend: { kind: 'local' } },
+      training: {
+        pollSchedule: '0 * * * * *',
+        container: 'training',
+        backend: { kind: 'local', epochs: 50, inputSize: 160, workers: 2 },
+      },
       auth: { onAzure: false, easyAuthEnabled: false, trustPrincipalHeaders: true },
     });
   });
