@@ -1,7 +1,10 @@
 import type { BlobGateway } from '../shared/ports/blobGateway';
 import type { Store } from '../shared/ports/store';
+import type { TrainingBackend } from '../shared/ports/trainingBackend';
+import type { TrainingFiles } from '../shared/ports/trainingFiles';
 import { parseSettings } from '../shared/settings';
 import { AzureBlobGateway } from './blob/azureBlobGateway';
+import { BlobTrainingFiles } from './blob/blobTrainingFiles';
 import { SqliteStore } from './sqlite/sqliteStore';
 
 /**
@@ -37,4 +40,43 @@ export function services(env: NodeJS.ProcessEnv = process.env): Services {
 
 export function setServices(s: Services | undefined): void {
   current = s;
+}
+
+/**
+ * ML Assist training (TRAINING_BACKEND): the built-in CPU trainer (jobs run by a low-priority runner process) or
+ * Azure ML. Built on first use: most functions never train.
+ */
+export interface Training {
+  backend: TrainingBackend;
+  files: TrainingFiles;
+}
+
+let currentTraining: Training | undefined;
+
+function createTraining(env: NodeJS.ProcessEnv): Training {
+  const { training } = parseSettings(env);
+  const files = new BlobTrainingFiles(training.container, env);
+  if (training.backend.kind === 'local') {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { LocalTrainingBackend } =
+      require('./training/local/localBackend') as typeof import('./training/local/localBackend');
+    const { RunnerSupervisor } =
+      require('./training/local/runnerSupervisor') as typeof import('./training/local/runnerSupervisor');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const { epochs, inputSize, workers } = training.backend;
+    return {
+      files,
+      backend: new LocalTrainingBackend(files, new RunnerSupervisor(env), { epochs, inputSize, workers }),
+    };
+  }
+  throw new Error('TRAINING_BACKEND azureml is not wired in this build yet.');
+}
+
+export function trainingServices(env: NodeJS.ProcessEnv = process.env): Training {
+  currentTraining ??= createTraining(env);
+  return currentTraining;
+}
+
+export function setTrainingServices(t: Training | undefined): void {
+  currentTraining = t;
 }

@@ -24,6 +24,19 @@ export function* call<I, O>(
   return (yield context.df.callActivityWithRetry(contract.name, retryOptions(contract.retry), checked)) as O;
 }
 
+/** Schedules the activity once per input and waits for all of them (a fan-out); results in input order. */
+export function* callAll<I, O>(
+  context: OrchestrationContext,
+  contract: ActivityContract<I, O>,
+  inputs: readonly I[],
+): Generator<Task, O[], unknown> {
+  const options = retryOptions(contract.retry);
+  const tasks = inputs.map((input) =>
+    context.df.callActivityWithRetry(contract.name, options, contract.input.parse(input)),
+  );
+  return (yield context.df.Task.all(tasks)) as O[];
+}
+
 /** A wait for the event, to be yielded (alone or in one `Task.any`); its result is read with `payloadOf`. */
 export function waitFor<T>(context: OrchestrationContext, contract: EventContract<T>): Task {
   return context.df.waitForExternalEvent(contract.name);

@@ -1,11 +1,11 @@
 import type { Project } from '../../shared/domain/project';
-import { labelerOf, type Task } from '../../shared/domain/task';
+import { labelerOf, queueConfidence, type Task } from '../../shared/domain/task';
 
 /** Id of the one counters document in each project's partition (task ids start with `t`, see taskIdFor). */
 export const countersId = 'counters';
 
 /**
- * Confidence stored for tasks without a prelabel. Prelabel confidences lie in [0, 1]; Cosmos sorts null before
+ * Confidence stored for tasks no model has scored yet. Confidences lie in [0, 1]; Cosmos sorts null before
  * numbers and drops undefined values from single-property sorts, so a number above every real confidence is what
  * puts unscored tasks last in a least-confident-first queue (as `confidence IS NULL` does in SQLite).
  */
@@ -47,7 +47,7 @@ export function toTaskDocument(task: Task): TaskDocument {
     ...task,
     type: 'task',
     labeler: labelerOf(task),
-    confidence: task.prelabel?.confidence ?? unscoredConfidence,
+    confidence: queueConfidence(task) ?? unscoredConfidence,
   };
 }
 

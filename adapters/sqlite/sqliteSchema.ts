@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS tasks (
   PRIMARY KEY (project_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ix_tasks_claim ON tasks (project_id, state, shuffle_key);
-CREATE INDEX IF NOT EXISTS ix_tasks_confidence ON tasks (project_id, state, confidence);
+-- Least confident first, shuffled among equals (unscored tasks hold unscoredConfidence, above every real one).
+DROP INDEX IF EXISTS ix_tasks_confidence;
+CREATE INDEX IF NOT EXISTS ix_tasks_queue ON tasks (project_id, state, confidence, shuffle_key);
 -- Labeler indexes are partial: a task nobody has touched (every newly ingested one) costs them nothing.
 DROP INDEX IF EXISTS ix_tasks_labeler;
 CREATE INDEX IF NOT EXISTS ix_tasks_by_labeler ON tasks (project_id, labeler, id) WHERE labeler IS NOT NULL;
@@ -59,8 +61,18 @@ CREATE TABLE IF NOT EXISTS training_runs (
 ) WITHOUT ROWID;
 `;
 
-/** Files written before training runs had versions (state updates) get the column. */
+/** Confidence of a task no model has scored: above every real confidence (0–1), so such tasks sort last. */
+export const unscoredConfidence = 2;
+
+/**
+ * Brings files written by earlier versions up to date: training runs get a version column (state updates); tasks
+ * no model had scored move from NULL to unscoredConfidence (one index serves the queue).
+ */
 export function migrate(db: Database.Database): void {
+  if ((db.pragma('user_version', { simple: true }) as number) < 2) {
+    db.prepare('UPDATE tasks SET confidence = ? WHERE confidence IS NULL').run(unscoredConfidence);
+    db.pragma('user_version = 2');
+  }
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(training_runs)').all();
   if (!columns.some((c) => c.name === 'version')) {
     db.exec('ALTER TABLE training_runs ADD COLUMN version INTEGER NOT NULL DEFAULT 1');

@@ -8,7 +8,7 @@ import {
   type ProjectCounters,
 } from '../../shared/domain/counters';
 import { claimTask } from '../../shared/domain/labeling';
-import { labelerOf, type Task } from '../../shared/domain/task';
+import { labelerOf, queueConfidence, type Task } from '../../shared/domain/task';
 import {
   ConflictError,
   type ClaimRequest,
@@ -22,6 +22,7 @@ import {
 } from '../../shared/ports/store';
 import { decodeToken, encodeToken } from '../store/pageTokens';
 import { versioned, type VersionedRow } from './sqliteRows';
+import { unscoredConfidence } from './sqliteSchema';
 
 interface QueuedMutation {
   projectId: string;
@@ -65,11 +66,11 @@ export class SqliteTasks implements TaskRepository {
       ),
       claimPrelabeled: db.prepare<[string, number], VersionedRow & { id: string }>(
         `SELECT id, version, doc FROM tasks WHERE project_id = ? AND state = 'prelabeled'
-         ORDER BY confidence, id LIMIT ?`,
+         ORDER BY confidence, shuffle_key LIMIT ?`,
       ),
       claimNewByConfidence: db.prepare<[string, number], VersionedRow & { id: string }>(
         `SELECT id, version, doc FROM tasks WHERE project_id = ? AND state = 'new'
-         ORDER BY confidence IS NULL, confidence, shuffle_key LIMIT ?`,
+         ORDER BY confidence, shuffle_key LIMIT ?`,
       ),
     };
   }
@@ -153,7 +154,7 @@ export class SqliteTasks implements TaskRepository {
       id: task.id,
       state: task.state,
       shuffleKey: task.shuffleKey,
-      confidence: task.prelabel?.confidence ?? null,
+      confidence: queueConfidence(task) ?? unscoredConfidence,
       labeler: labelerOf(task),
       doc: JSON.stringify(task),
       version: version ?? 0,

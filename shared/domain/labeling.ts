@@ -68,7 +68,8 @@ export function decideSubmit(task: Task | undefined, body: AnnotationBody, by: S
   };
   const outcome = prelabelOutcome(task, body);
   if (outcome) annotation.prelabelOutcome = outcome;
-  const { assignment: _done, releasedFrom: _r, skip: _s, ...rest } = task;
+  // A prelabel still pending for this task is moot: a person labeled it.
+  const { assignment: _done, releasedFrom: _r, skip: _s, pendingPrelabel: _p, ...rest } = task;
   return { kind: 'write', task: { ...rest, state: 'labeled', annotation, updatedAt: by.now } };
 }
 
@@ -80,7 +81,7 @@ export function decideSkip(task: Task | undefined, reason: SkipReason | undefine
     return { kind: 'ignore', reason: 'already skipped' };
   }
   if (!task || !mayWrite(task, by.labelerId)) refuse(task);
-  const { assignment: _done, releasedFrom: _r, ...rest } = task;
+  const { assignment: _done, releasedFrom: _r, pendingPrelabel: _p, ...rest } = task;
   return {
     kind: 'write',
     task: {
@@ -100,12 +101,15 @@ export function decideRelease(task: Task | undefined, batchId: string, now: stri
   if (!task || task.state !== 'assigned' || task.assignment?.batchId !== batchId) {
     return { kind: 'ignore', reason: 'not in this batch any more' };
   }
-  const { assignment, ...rest } = task;
+  // A prelabel that arrived while the task was out is shown from now on (it never changed what the labeler saw).
+  const { assignment, pendingPrelabel, ...rest } = task;
+  const prelabel = pendingPrelabel ?? task.prelabel;
   return {
     kind: 'write',
     task: {
       ...rest,
-      state: task.prelabel ? 'prelabeled' : 'new',
+      ...(prelabel ? { prelabel } : {}),
+      state: prelabel ? 'prelabeled' : 'new',
       releasedFrom: { ...assignment!, at: now },
       updatedAt: now,
     },

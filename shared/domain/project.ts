@@ -66,13 +66,19 @@ export type Dataset = z.infer<typeof datasetSchema>;
 
 const trainingThresholdSchema = z.number().int().min(10).max(1_000_000);
 const additionalLabelsSchema = z.number().int().min(1).max(1_000_000);
+const fractionSchema = z.number().gt(0).max(1);
 
 export const mlAssistSchema = z.object({
   enabled: z.boolean().default(true),
   /** Labeled images before the first training run (Azure ML's seed figure). */
   initialTrainingThreshold: trainingThresholdSchema.default(250),
-  /** Extra manual labels to ask for when a model fails the validation gate. */
+  /** Extra manual labels to ask for when a model fails the validation gate (first failure; later runs extrapolate). */
   additionalLabelsOnRejectedModel: additionalLabelsSchema.default(250),
+  /** After a model passed the gate, train again once this many more images are labeled. */
+  retrainAfterLabels: additionalLabelsSchema.default(500),
+  /** The validation gate: precision of the prelabel boxes and their mean IoU with the human boxes. */
+  minPrecision: fractionSchema.default(0.9),
+  minMeanIoU: fractionSchema.default(0.6),
 });
 export type MlAssistSettings = z.infer<typeof mlAssistSchema>;
 
@@ -83,6 +89,9 @@ export const mlAssistPatchSchema = z
     enabled: z.boolean().optional(),
     initialTrainingThreshold: trainingThresholdSchema.optional(),
     additionalLabelsOnRejectedModel: additionalLabelsSchema.optional(),
+    retrainAfterLabels: additionalLabelsSchema.optional(),
+    minPrecision: fractionSchema.optional(),
+    minMeanIoU: fractionSchema.optional(),
   })
   .strict();
 

@@ -40,7 +40,16 @@ export interface Prelabel {
   boxes?: Box[];
   labels?: string[];
   modelRunId: string;
-  /** Lowest box confidence: least-confident-first queues sort on it. */
+  /** How sure the model is about the image (shared/domain/uncertainty.ts): queues sort least confident first. */
+  confidence: number;
+  /** The calibrated score at or above which the run's boxes became prelabels. */
+  threshold?: number;
+  at: string;
+}
+
+/** A model's view of an image it did not prelabel (nothing above the threshold): still ranks the manual queue. */
+export interface ModelScore {
+  modelRunId: string;
   confidence: number;
   at: string;
 }
@@ -73,6 +82,9 @@ export interface Task {
   releasedFrom?: Assignment & { at: string };
   annotation?: Annotation;
   prelabel?: Prelabel;
+  /** A prelabel that arrived while the task was out in a batch: shown once the batch lets the task go. */
+  pendingPrelabel?: Prelabel;
+  modelScore?: ModelScore;
   skip?: { by: string; at: string; reason?: string };
   /** Random sort key fixed at registration: "shuffled until a model exists" without re-shuffling. */
   shuffleKey: number;
@@ -110,4 +122,12 @@ export function isNewerSequencer(candidate: string, current: string): boolean {
 /** States that count as "live" work in a project (not removed, not rejected). */
 export function isLive(state: TaskState): boolean {
   return state !== 'removed' && state !== 'rejected';
+}
+
+/**
+ * The number the manual and review queues sort on, least confident first: the model's confidence about the image
+ * (its prelabel's, or its score where it drew nothing above the threshold); undefined until a model has looked.
+ */
+export function queueConfidence(task: Pick<Task, 'prelabel' | 'modelScore'>): number | undefined {
+  return task.prelabel?.confidence ?? task.modelScore?.confidence;
 }

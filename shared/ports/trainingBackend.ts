@@ -81,6 +81,11 @@ export interface ImagePrediction {
 
 export interface TrainingBackend {
   readonly provider: 'local' | 'azureml';
+  /**
+   * How a dataset line names an image for this provider: Azure ML reads `azureml://datastores/…` URIs, the local
+   * trainer the blob path in the project's container.
+   */
+  datasetImageUrl(images: { connectionSetting: string; container: string }, blobPath: string): string;
   startTraining(request: TrainingJobRequest): Promise<ProviderJob>;
   startInference(request: InferenceJobRequest): Promise<ProviderJob>;
   /** The job's state; `undefined` when the provider does not know the job (deleted, or lost with its runner). */

@@ -122,7 +122,8 @@ export class BatchService {
       max: Math.max(0, size - adopted.length),
       assignment: { batchId, labelerId, leaseExpiresAt: batch.value.leaseExpiresAt },
       now: now.toISOString(),
-      order: 'shuffled',
+      // Review (prelabeled) first, then the manual queue least confident first; shuffled until a model has scored it.
+      order: 'leastConfidentFirst',
     });
     const taskIds = [...adopted, ...claimed].map((t) => t.id);
     // Concurrent labelers may have claimed what the counters showed: say whether anything is still out there.
