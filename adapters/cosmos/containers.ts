@@ -63,6 +63,12 @@ const projectDataDefinition: ContainerRequest = {
   },
 };
 
+/**
+ * Both containers as created here and as the infrastructure must declare them (infra/app/cosmos-containers.json, which
+ * infra/app/cosmos.bicep loads; tests/infra/infra.test.ts keeps the two identical).
+ */
+export const containerDefinitions: readonly ContainerRequest[] = [projectsDefinition, projectDataDefinition];
+
 export interface StoreContainers {
   database: Database;
   projects: Container;
