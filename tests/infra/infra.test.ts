@@ -55,6 +55,9 @@ const leftAtDefault: Partial<Record<SettingName, string>> = {
   RECONCILE_SCHEDULE: 'the default five-minute reconcile timer',
   COUNTER_RECOUNT_MINUTES: 'the default hourly counter repair',
   TRAINING_POLL_SCHEDULE: 'the default one-minute training poll',
+  LOCAL_TRAINER_EPOCHS: 'the built-in CPU trainer; Azure trains on Azure ML (TRAINING_BACKEND=azureml)',
+  LOCAL_TRAINER_INPUT_SIZE: 'the built-in CPU trainer only',
+  LOCAL_TRAINER_WORKERS: 'the built-in CPU trainer only',
   WEBSITE_INSTANCE_ID: 'set by the platform on every instance',
   WEBSITE_AUTH_ENABLED: 'set by the platform (True) when App Service Authentication (authsettingsV2) is on',
 };
