@@ -1,6 +1,7 @@
 import type { TrainingRun } from '../domain/labelingRecords';
 import type { Project } from '../domain/project';
-import { nextTrainingThreshold, trainingRunIdFor } from '../domain/training';
+import { manualRunIdFor, nextTrainingThreshold, trainingRunIdFor } from '../domain/training';
+import { isActiveRun } from '../domain/trainingRun';
 import type { Store } from '../ports/store';
 
 export interface TrainingServiceDeps {
@@ -58,4 +59,64 @@ export class TrainingService {
     });
     return created ? { requested: stored.value } : {};
   }
+
+  /**
+   * "Train now" (an admin): a run on the labels as they are, whatever the threshold. One run per labeled count (a
+   * double click or a retried request gets the same run); refused while another run is in progress, when ML Assist
+   * is off, or with too few labels to hold out a validation split.
+   */
+  async requestNow(
+    project: Project,
+    by: string,
+  ): Promise<
+    | { ok: true; run: TrainingRun; created: boolean }
+    | {
+        ok: false;
+        code: 'RUN_IN_PROGRESS' | 'ML_ASSIST_OFF' | 'TOO_FEW_LABELS' | 'ARCHIVED';
+        message: string;
+        run?: TrainingRun;
+      }
+  > {
+    const { store } = this.#d;
+    if (project.status === 'archived')
+      return { ok: false, code: 'ARCHIVED', message: `Project '${project.id}' is archived.` };
+    if (!project.mlAssist.enabled) {
+      return {
+        ok: false,
+        code: 'ML_ASSIST_OFF',
+        message: `ML Assist is off for project '${project.id}' (mlAssist.enabled).`,
+      };
+    }
+    const active = (await store.trainingRuns.list(project.id)).find(isActiveRun);
+    if (active) {
+      return {
+        ok: false,
+        code: 'RUN_IN_PROGRESS',
+        message: `Training run ${active.id} is ${active.state}; cancel it or wait.`,
+        run: active,
+      };
+    }
+    const labeled = (await store.tasks.counters(project.id)).byState.labeled;
+    if (labeled < minimumLabelsToTrain) {
+      return {
+        ok: false,
+        code: 'TOO_FEW_LABELS',
+        message: `${labeled} images are labeled; a model needs at least ${minimumLabelsToTrain} (some are held out to validate it).`,
+      };
+    }
+    const { created, stored } = await store.trainingRuns.insert({
+      id: manualRunIdFor(labeled),
+      projectId: project.id,
+      state: 'requested',
+      threshold: labeled,
+      labeledAtRequest: labeled,
+      requestedAt: (this.#d.now?.() ?? new Date()).toISOString(),
+      trigger: 'manual',
+      requestedBy: by,
+    });
+    return { ok: true, run: stored.value, created };
+  }
 }
+
+/** Fewer labels than this leave a validation split too small to say anything about a model. */
+export const minimumLabelsToTrain = 20;

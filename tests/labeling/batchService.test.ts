@@ -1,3 +1,4 @@
+import { mlAssistSchema } from '../../shared/domain/project';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
 import { batchIdFor } from '../../shared/domain/labelingIds';
@@ -171,7 +172,7 @@ describe('whether training is due (submissions nudge the coordinator only then)'
   }
   async function projectWithLabeled(n: number, enabled = true) {
     const project = aProject('p', {
-      mlAssist: { enabled, initialTrainingThreshold: 10, additionalLabelsOnRejectedModel: 5 },
+      mlAssist: mlAssistSchema.parse({ enabled, initialTrainingThreshold: 10, additionalLabelsOnRejectedModel: 5 }),
     });
     await store.projects.insert(project);
     await labelTasks(0, n);

@@ -1,3 +1,4 @@
+import { mlAssistSchema } from '../../shared/domain/project';
 import { decideBlobCreated, decideBlobDeleted, type BlobFacts } from '../../shared/domain/blobFacts';
 import {
   applyDelta,
@@ -23,7 +24,11 @@ export function aProject(id: string, overrides: Partial<Project> = {}): Project 
     labels: [{ name: 'cat' }, { name: 'dog' }],
     instructions: '',
     dataset: { connectionSetting: 'AzureWebJobsStorage', container, prefix: '', extensions: ['jpg', 'png'] },
-    mlAssist: { enabled: true, initialTrainingThreshold: 250, additionalLabelsOnRejectedModel: 250 },
+    mlAssist: mlAssistSchema.parse({
+      enabled: true,
+      initialTrainingThreshold: 250,
+      additionalLabelsOnRejectedModel: 250,
+    }),
     batchPolicy: { size: 75, leaseMinutes: 60 },
     incrementalRefresh: { enabled: true, intervalMinutes: 60 },
     status: 'active',
