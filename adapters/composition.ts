@@ -5,6 +5,7 @@ import type { TrainingFiles } from '../shared/ports/trainingFiles';
 import { parseSettings } from '../shared/settings';
 import { AzureBlobGateway } from './blob/azureBlobGateway';
 import { BlobTrainingFiles } from './blob/blobTrainingFiles';
+import { azureCredential } from './blob/storageConnection';
 import { SqliteStore } from './sqlite/sqliteStore';
 
 /**
@@ -69,7 +70,32 @@ function createTraining(env: NodeJS.ProcessEnv): Training {
       backend: new LocalTrainingBackend(files, new RunnerSupervisor(env), { epochs, inputSize, workers }),
     };
   }
-  throw new Error('TRAINING_BACKEND azureml is not wired in this build yet.');
+  const { AzureMlBackend } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('./training/azureml/azureMlBackend') as typeof import('./training/azureml/azureMlBackend');
+  const b = training.backend;
+  const backend = new AzureMlBackend({
+    subscriptionId: b.subscriptionId,
+    resourceGroup: b.resourceGroup,
+    workspace: b.workspace,
+    compute: b.compute,
+    vmSize: b.vmSize,
+    maxNodes: b.maxNodes,
+    trainingDatastore: b.trainingDatastore,
+    imagesDatastore: b.imagesDatastore,
+    mode: b.mode,
+    ...(b.command ? { command: b.command } : {}),
+    scoring: { environmentId: b.scoringEnvironment },
+    // The app's managed identity (AzureWebJobsStorage__clientId names the user-assigned one on Azure).
+    credential: azureCredential({ managedIdentityOnly: false, ...clientIdOf(env) }),
+    files,
+  });
+  return { files, backend };
+}
+
+function clientIdOf(env: NodeJS.ProcessEnv): { clientId?: string } {
+  const clientId = env.AzureWebJobsStorage__clientId?.trim();
+  return clientId ? { clientId } : {};
 }
 
 export function trainingServices(env: NodeJS.ProcessEnv = process.env): Training {

@@ -155,6 +155,12 @@ module machineLearning 'app/machineLearning.bicep' = {
     createCompute: createGpuCluster
     vmSize: gpuVmSize
     maxNodes: gpuMaxNodes
+    trainingStorageAccountName: storage.outputs.hostStorageAccountName
+    trainingContainerName: trainingContainerName
+    imagesStorageAccountName: storage.outputs.imagesStorageAccountName
+    imagesContainerName: imagesContainerName
+    trainingDatastoreName: 'mlassist_training'
+    imagesDatastoreName: 'mlassist_images'
     location: location
     tags: tags
   }
@@ -227,6 +233,8 @@ var appSettings = {
   AZUREML_COMPUTE: gpuClusterName
   AZUREML_VM_SIZE: gpuVmSize
   AZUREML_MAX_NODES: string(gpuMaxNodes)
+  AZUREML_TRAINING_DATASTORE: machineLearning.outputs.trainingDatastoreName
+  AZUREML_IMAGES_DATASTORE: machineLearning.outputs.imagesDatastoreName
 }
 
 // Read by the Durable extension only after the host.json swap in docs/durable-backend.md.

@@ -92,6 +92,13 @@ const schema = z.object({
   AZUREML_COMPUTE: resourceName,
   AZUREML_VM_SIZE: resourceName,
   AZUREML_MAX_NODES: integer(1, 100, 4),
+  AZUREML_TRAINING_DATASTORE: resourceName,
+  AZUREML_IMAGES_DATASTORE: resourceName,
+  AZUREML_TRAINING_MODE: optionalText.pipe(z.enum(['automl', 'command']).optional()),
+  AZUREML_SCORING_ENVIRONMENT: optionalText,
+  AZUREML_COMMAND_ENVIRONMENT: optionalText,
+  AZUREML_COMMAND_CODE: optionalText,
+  AZUREML_COMMAND: optionalText,
   // Authentication: set by the platform on Azure (App Service / Functions), never by hand.
   WEBSITE_INSTANCE_ID: optionalText,
   WEBSITE_AUTH_ENABLED: optionalText,
@@ -133,6 +140,11 @@ export interface AppSettings {
           compute: string;
           vmSize: string;
           maxNodes: number;
+          trainingDatastore: string;
+          imagesDatastore: string;
+          mode: 'automl' | 'command';
+          scoringEnvironment: string;
+          command?: { environmentId: string; codeId?: string; command?: string };
         };
   };
   auth: {
@@ -208,6 +220,29 @@ export const settingDocs: Record<keyof z.input<typeof schema>, { optional: true;
     about: 'GPU VM size of the cluster when the app has to create it',
   },
   AZUREML_MAX_NODES: { optional: true, default: '4', about: 'maximum nodes of the cluster when created (1-100)' },
+  AZUREML_TRAINING_DATASTORE: {
+    optional: true,
+    default: 'mlassist_training',
+    about: 'workspace datastore registered on TRAINING_CONTAINER (identity-based)',
+  },
+  AZUREML_IMAGES_DATASTORE: {
+    optional: true,
+    default: 'mlassist_images',
+    about: 'workspace datastore registered on the images container (identity-based)',
+  },
+  AZUREML_TRAINING_MODE: {
+    optional: true,
+    default: 'automl',
+    about: 'automl (AutoML image object detection) or command (your training script)',
+  },
+  AZUREML_SCORING_ENVIRONMENT: {
+    optional: true,
+    default: 'the curated automl-dnn-vision-gpu environment',
+    about: 'environment of the prelabeling (scoring) job',
+  },
+  AZUREML_COMMAND_ENVIRONMENT: { optional: true, about: 'command mode: environment id of your training script' },
+  AZUREML_COMMAND_CODE: { optional: true, about: 'command mode: code asset id holding the script' },
+  AZUREML_COMMAND: { optional: true, about: 'command mode: the command line (default python train.py …)' },
   WEBSITE_INSTANCE_ID: { optional: true, about: 'set by Azure: the app runs on App Service / Functions' },
   WEBSITE_AUTH_ENABLED: {
     optional: true,
@@ -265,6 +300,9 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
   };
 }
 
+/** Azure ML's curated AutoML vision environment (mlflow + azureml-automl-dnn-vision), from the `azureml` registry. */
+const defaultScoringEnvironment = 'azureml://registries/azureml/environments/automl-dnn-vision-gpu/labels/latest';
+
 function trainingSettings(s: z.output<typeof schema>): AppSettings['training'] {
   const common = { pollSchedule: s.TRAINING_POLL_SCHEDULE, container: s.TRAINING_CONTAINER ?? 'training' };
   if ((s.TRAINING_BACKEND ?? 'local') === 'local') {
@@ -276,13 +314,13 @@ function trainingSettings(s: z.output<typeof schema>): AppSettings['training'] {
     };
     return { ...common, backend };
   }
-  const missing = (['AZUREML_SUBSCRIPTION_ID', 'AZUREML_RESOURCE_GROUP', 'AZUREML_WORKSPACE'] as const).filter(
-    (name) => s[name] === undefined,
-  );
+  const required: string[] = ['AZUREML_SUBSCRIPTION_ID', 'AZUREML_RESOURCE_GROUP', 'AZUREML_WORKSPACE'];
+  if (s.AZUREML_TRAINING_MODE === 'command') required.push('AZUREML_COMMAND_ENVIRONMENT');
+  const missing = required.filter((name) => s[name as keyof typeof s] === undefined);
   if (missing.length > 0) {
-    throw new SettingsError(
-      missing.map((name) => `App setting ${name} is required when TRAINING_BACKEND is azureml`).join('; '),
-    );
+    const when = (name: string) =>
+      name === 'AZUREML_COMMAND_ENVIRONMENT' ? 'AZUREML_TRAINING_MODE is command' : 'TRAINING_BACKEND is azureml';
+    throw new SettingsError(missing.map((name) => `App setting ${name} is required when ${when(name)}`).join('; '));
   }
   return {
     ...common,
@@ -294,6 +332,19 @@ function trainingSettings(s: z.output<typeof schema>): AppSettings['training'] {
       compute: s.AZUREML_COMPUTE ?? 'gpu-cluster',
       vmSize: s.AZUREML_VM_SIZE ?? 'Standard_NC4as_T4_v3',
       maxNodes: s.AZUREML_MAX_NODES,
+      trainingDatastore: s.AZUREML_TRAINING_DATASTORE ?? 'mlassist_training',
+      imagesDatastore: s.AZUREML_IMAGES_DATASTORE ?? 'mlassist_images',
+      mode: s.AZUREML_TRAINING_MODE ?? 'automl',
+      scoringEnvironment: s.AZUREML_SCORING_ENVIRONMENT ?? defaultScoringEnvironment,
+      ...(s.AZUREML_COMMAND_ENVIRONMENT
+        ? {
+            command: {
+              environmentId: s.AZUREML_COMMAND_ENVIRONMENT,
+              ...(s.AZUREML_COMMAND_CODE ? { codeId: s.AZUREML_COMMAND_CODE } : {}),
+              ...(s.AZUREML_COMMAND ? { command: s.AZUREML_COMMAND } : {}),
+            },
+          }
+        : {}),
     },
   };
 }

@@ -15,6 +15,14 @@ param vmSize string
 param maxNodes int
 param location string
 param tags object
+@description('Account and container of the app\'s training data, models and predictions (TRAINING_CONTAINER).')
+param trainingStorageAccountName string
+param trainingContainerName string
+@description('Account and container of the images (the projects\' dataset container).')
+param imagesStorageAccountName string
+param imagesContainerName string
+param trainingDatastoreName string
+param imagesDatastoreName string
 
 resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: keyVaultName
@@ -97,7 +105,45 @@ resource compute 'Microsoft.MachineLearningServices/workspaces/computes@2024-10-
   }
 }
 
+// The app writes datasets, manifests and the scoring script to the training container and reads predictions from it;
+// jobs see the same container through this datastore (AZUREML_TRAINING_DATASTORE), and the images through the other
+// (AZUREML_IMAGES_DATASTORE). Both are identity-based (credentials None): jobs read them with the cluster's identity,
+// which rbac.bicep grants Blob Data Contributor on training and Reader on images. No key is stored in the workspace.
+resource trainingDatastore 'Microsoft.MachineLearningServices/workspaces/datastores@2024-10-01' = {
+  parent: workspace
+  name: trainingDatastoreName
+  properties: {
+    datastoreType: 'AzureBlob'
+    accountName: trainingStorageAccountName
+    containerName: trainingContainerName
+    endpoint: environment().suffixes.storage
+    protocol: 'https'
+    serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity'
+    credentials: {
+      credentialsType: 'None'
+    }
+  }
+}
+
+resource imagesDatastore 'Microsoft.MachineLearningServices/workspaces/datastores@2024-10-01' = {
+  parent: workspace
+  name: imagesDatastoreName
+  properties: {
+    datastoreType: 'AzureBlob'
+    accountName: imagesStorageAccountName
+    containerName: imagesContainerName
+    endpoint: environment().suffixes.storage
+    protocol: 'https'
+    serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity'
+    credentials: {
+      credentialsType: 'None'
+    }
+  }
+}
+
 output workspaceName string = workspace.name
+output trainingDatastoreName string = trainingDatastore.name
+output imagesDatastoreName string = imagesDatastore.name
 output computeName string = computeName
 // Empty without the cluster: rbac.bicep then grants the cluster nothing.
 output computePrincipalId string = createCompute ? compute.identity.principalId : ''

@@ -40,7 +40,20 @@ describe('app settings', () => {
       compute: 'gpu-cluster',
       vmSize: 'Standard_NC4as_T4_v3',
       maxNodes: 2,
+      trainingDatastore: 'mlassist_training',
+      imagesDatastore: 'mlassist_images',
+      mode: 'automl',
+      scoringEnvironment: 'azureml://registries/azureml/environments/automl-dnn-vision-gpu/labels/latest',
     });
+    expect(() =>
+      parseSettings({
+        TRAINING_BACKEND: 'azureml',
+        AZUREML_SUBSCRIPTION_ID: 's',
+        AZUREML_RESOURCE_GROUP: 'rg',
+        AZUREML_WORKSPACE: 'ws',
+        AZUREML_TRAINING_MODE: 'command',
+      }),
+    ).toThrow(/AZUREML_COMMAND_ENVIRONMENT is required when AZUREML_TRAINING_MODE is command/);
     expect(() => parseSettings({ TRAINING_BACKEND: 'gpu' })).toThrow(/TRAINING_BACKEND/);
     expect(() => parseSettings({ TRAINING_CONTAINER: 'Bad_Name' })).toThrow(/TRAINING_CONTAINER/);
   });

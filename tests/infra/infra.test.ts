@@ -58,6 +58,11 @@ const leftAtDefault: Partial<Record<SettingName, string>> = {
   LOCAL_TRAINER_EPOCHS: 'the built-in CPU trainer; Azure trains on Azure ML (TRAINING_BACKEND=azureml)',
   LOCAL_TRAINER_INPUT_SIZE: 'the built-in CPU trainer only',
   LOCAL_TRAINER_WORKERS: 'the built-in CPU trainer only',
+  AZUREML_TRAINING_MODE: 'AutoML by default; command mode is a choice for a user with their own training script',
+  AZUREML_SCORING_ENVIRONMENT: 'the curated AutoML vision environment (the default) loads AutoML models',
+  AZUREML_COMMAND_ENVIRONMENT: 'command mode only',
+  AZUREML_COMMAND_CODE: 'command mode only',
+  AZUREML_COMMAND: 'command mode only',
   WEBSITE_INSTANCE_ID: 'set by the platform on every instance',
   WEBSITE_AUTH_ENABLED: 'set by the platform (True) when App Service Authentication (authsettingsV2) is on',
 };
@@ -74,6 +79,8 @@ const requiredOnAzure: SettingName[] = [
   'AZUREML_COMPUTE',
   'AZUREML_VM_SIZE',
   'AZUREML_MAX_NODES',
+  'AZUREML_TRAINING_DATASTORE',
+  'AZUREML_IMAGES_DATASTORE',
 ];
 
 /** App settings infra/ may set that are not the app's own: the platform's, and identity-based connections. */

@@ -11,7 +11,7 @@ import { AzureMlArm, type RawResponse } from './azureMlArm';
 import type { AzureMlBackendConfig } from './azureMlConfig';
 import { AzureMlError, errorFromResponse, errorFromSdk, isNotFound } from './azureMlErrors';
 import { ensureCompute } from './computeCluster';
-import { inferenceJobBody, scoringScriptPath, trainingJobBody } from './jobBodies';
+import { datastoreUri, inferenceJobBody, scoringScriptPath, trainingJobBody } from './jobBodies';
 import { azureMlJobName } from './jobNames';
 import { jobState } from './jobStatus';
 import { mlflowMetrics } from './mlflowMetrics';
@@ -63,6 +63,11 @@ export class AzureMlBackend implements TrainingBackend {
     this.#config = config;
     this.#arm = new AzureMlArm(config);
     this.#log = config.log ?? ((message) => console.warn(message));
+  }
+
+  /** Dataset lines name images on the images datastore (registered by infra/ on the images container). */
+  datasetImageUrl(_images: { connectionSetting: string; container: string }, blobPath: string): string {
+    return datastoreUri(this.#config.imagesDatastore, blobPath, false);
   }
 
   async startTraining(request: TrainingJobRequest): Promise<ProviderJob> {
