@@ -34,6 +34,7 @@ const flag = z
   .transform((v) => v === '1' || v === 'true');
 
 /** NCRONTAB: six fields, seconds first, as Azure Functions timers take them. */
+/** `fallback` '' leaves an unset setting unset (its default depends on other settings). */
 function ncrontab(fallback: string) {
   return z
     .string()
@@ -41,6 +42,7 @@ function ncrontab(fallback: string) {
     .optional()
     .transform((v, ctx) => {
       const value = v || fallback;
+      if (value === '') return undefined;
       if (value.split(/\s+/).length !== 6) {
         ctx.addIssue({ code: 'custom', message: `must be an NCRONTAB expression with six fields, got "${value}"` });
         return z.NEVER;
@@ -72,11 +74,11 @@ const schema = z.object({
   BACKFILL_CHECK_PAGE_SIZE: integer(1, 5000, 500),
   BACKFILL_CHECK_CONCURRENCY: integer(1, 256, 32),
   // The reconcile timer (blob reconciliation, lease sweep, counter repair, ML Assist safety net).
-  RECONCILE_SCHEDULE: ncrontab('0 */5 * * * *'),
+  RECONCILE_SCHEDULE: ncrontab('0 */5 * * * *'), // never undefined: it has a fallback
   COUNTER_RECOUNT_MINUTES: integer(1, 10_080, 60),
   // ML Assist training: the built-in CPU trainer, or Azure ML GPU compute.
   TRAINING_BACKEND: optionalText.pipe(z.enum(['local', 'azureml']).optional()),
-  TRAINING_POLL_SCHEDULE: ncrontab('0 * * * * *'),
+  TRAINING_POLL_SCHEDULE: ncrontab(''),
   TRAINING_CONTAINER: optionalText.pipe(
     z
       .string()
@@ -195,7 +197,7 @@ export const settingDocs: Record<keyof z.input<typeof schema>, { optional: true;
   },
   TRAINING_POLL_SCHEDULE: {
     optional: true,
-    default: '0 * * * * *',
+    default: '*/10 * * * * * (local), 0 * * * * * (azureml)',
     about: 'NCRONTAB of the timer that polls training runs and starts prelabeling',
   },
   TRAINING_CONTAINER: {
@@ -293,7 +295,7 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
       checkPageSize: s.BACKFILL_CHECK_PAGE_SIZE,
       checkConcurrency: s.BACKFILL_CHECK_CONCURRENCY,
     },
-    reconcileSchedule: s.RECONCILE_SCHEDULE,
+    reconcileSchedule: s.RECONCILE_SCHEDULE!,
     counterRecountMinutes: s.COUNTER_RECOUNT_MINUTES,
     training,
     auth: authSettings(s.WEBSITE_INSTANCE_ID, s.WEBSITE_AUTH_ENABLED),
@@ -304,7 +306,13 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
 const defaultScoringEnvironment = 'azureml://registries/azureml/environments/automl-dnn-vision-gpu/labels/latest';
 
 function trainingSettings(s: z.output<typeof schema>): AppSettings['training'] {
-  const common = { pollSchedule: s.TRAINING_POLL_SCHEDULE, container: s.TRAINING_CONTAINER ?? 'training' };
+  // Polling the local runner reads one small blob, so it is asked every 10 s; Azure ML jobs take minutes to hours,
+  // and each poll is a billed execution, so once a minute there.
+  const local = (s.TRAINING_BACKEND ?? 'local') === 'local';
+  const common = {
+    pollSchedule: s.TRAINING_POLL_SCHEDULE ?? (local ? '*/10 * * * * *' : '0 * * * * *'),
+    container: s.TRAINING_CONTAINER ?? 'training',
+  };
   if ((s.TRAINING_BACKEND ?? 'local') === 'local') {
     const backend = {
       kind: 'local' as const,

@@ -12,7 +12,7 @@ describe('app settings', () => {
       reconcileSchedule: '0 */5 * * * *',
       counterRecountMinutes: 60,
       training: {
-        pollSchedule: '0 * * * * *',
+        pollSchedule: '*/10 * * * * *',
         container: 'training',
         backend: { kind: 'local', epochs: 50, inputSize: 160, workers: 2 },
       },
@@ -24,6 +24,15 @@ describe('app settings', () => {
     expect(() => parseSettings({ TRAINING_BACKEND: 'azureml', AZUREML_WORKSPACE: 'ws' })).toThrow(
       /AZUREML_SUBSCRIPTION_ID is required when TRAINING_BACKEND is azureml.*AZUREML_RESOURCE_GROUP/,
     );
+    expect(
+      parseSettings({
+        TRAINING_BACKEND: 'azureml',
+        AZUREML_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+        AZUREML_RESOURCE_GROUP: 'rg-labels',
+        AZUREML_WORKSPACE: 'mlw-labels',
+        AZUREML_MAX_NODES: '2',
+      }).training,
+    ).toMatchObject({ pollSchedule: '0 * * * * *' });
     expect(
       parseSettings({
         TRAINING_BACKEND: 'azureml',

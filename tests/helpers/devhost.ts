@@ -72,6 +72,12 @@ export async function startDevhost(options: DevhostOptions = {}): Promise<Runnin
       DATA_DIR: dataDir,
       AZURITE_BLOB_PORT: '0',
       DEVHOST_LOG_INVOCATIONS: '0',
+      // Training is opt-in for a test: without these, a test that crosses a training threshold would start a
+      // minutes-long CPU training run under the rest of the suite. ML Assist tests set their own schedule and size.
+      TRAINING_POLL_SCHEDULE: '0 0 0 1 1 *',
+      LOCAL_TRAINER_EPOCHS: '2',
+      LOCAL_TRAINER_INPUT_SIZE: '64',
+      LOCAL_TRAINER_WORKERS: '1',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
