@@ -86,7 +86,7 @@ const schema = z.object({
       .optional(),
   ),
   LOCAL_TRAINER_EPOCHS: integer(1, 1000, 50),
-  LOCAL_TRAINER_INPUT_SIZE: integer(32, 640, 160),
+  LOCAL_TRAINER_INPUT_SIZE: integer(32, 640, 160).refine((v) => v % 16 === 0, 'must be a multiple of 16'),
   LOCAL_TRAINER_WORKERS: integer(1, 16, 2),
   AZUREML_SUBSCRIPTION_ID: resourceName,
   AZUREML_RESOURCE_GROUP: resourceName,
@@ -209,7 +209,7 @@ export const settingDocs: Record<keyof z.input<typeof schema>, { optional: true;
   LOCAL_TRAINER_INPUT_SIZE: {
     optional: true,
     default: '160',
-    about: 'built-in CPU trainer: input side in pixels (32-640)',
+    about: 'built-in CPU trainer: input side in pixels (32-640, a multiple of 16)',
   },
   LOCAL_TRAINER_WORKERS: { optional: true, default: '2', about: 'built-in CPU trainer: worker threads (1-16)' },
   AZUREML_SUBSCRIPTION_ID: { optional: true, about: 'Azure ML workspace subscription (required with azureml)' },
