@@ -4,6 +4,12 @@ import sharp from 'sharp';
  * Synthetic object-detection images with known ground truth: coloured circles, squares and triangles on a plain
  * background. Layouts come from a seeded generator, so the same seed and index always give the same image and boxes
  * (tests, benchmarks and the demo can regenerate the truth instead of storing it).
+ *
+ * Two styles:
+ *  - 'plain' (the default, unchanged): each class has its own colour, so colour alone gives the class away;
+ *  - 'scenes' (opt-in, for the trainer's tests and bench): colour is random and shared by all classes, which differ by
+ *    shape AND texture (circle: solid, square: stripes, triangle: dots), on a shaded, noisy background with unlabelled
+ *    distractor blobs that reuse the same colours and textures. A detector must look at shape and texture.
  */
 
 export interface ShapeClass {
@@ -20,10 +26,32 @@ export const shapeClasses: readonly ShapeClass[] = [
 
 export type ImageFormat = 'jpeg' | 'png';
 
+export type ImageStyle = 'plain' | 'scenes';
+
+/** Fill of a scene object or distractor. */
+export type Texture = 'solid' | 'stripes' | 'dots' | 'checker';
+
+/** In 'scenes', the class's texture (the class is shape + texture; distractors use any texture). */
+export const sceneTextures: Readonly<Record<ShapeClass['name'], Texture>> = {
+  circle: 'solid',
+  square: 'stripes',
+  triangle: 'dots',
+};
+
 /** One object: its class and its bounding box in image pixels, COCO order [x, y, width, height]. */
 export interface SyntheticObject {
   shape: ShapeClass;
   bbox: [number, number, number, number];
+  /** 'scenes' only: the object's random colour (not the class colour) and its texture. */
+  color?: string;
+  texture?: Texture;
+}
+
+/** 'scenes' only: an unlabelled blob (irregular polygon), not part of the ground truth. */
+export interface SyntheticDistractor {
+  points: Array<[number, number]>;
+  color: string;
+  texture: Texture;
 }
 
 export interface SyntheticImagePlan {
@@ -36,6 +64,13 @@ export interface SyntheticImagePlan {
   format: ImageFormat;
   background: string;
   objects: SyntheticObject[];
+  /** Present for 'scenes' only (plain plans keep their original shape). */
+  style?: 'scenes';
+  /** 'scenes': second stop of the background's diagonal gradient. */
+  backgroundTo?: string;
+  distractors?: SyntheticDistractor[];
+  /** 'scenes': seed of the background noise (feTurbulence). */
+  noiseSeed?: number;
 }
 
 export interface PlanOptions {
@@ -50,6 +85,11 @@ export interface PlanOptions {
   maxObjects?: number;
   /** Formats to draw from (default: JPEG and PNG, about half each). */
   formats?: readonly ImageFormat[];
+  /** 'plain' (default: class = colour) or 'scenes' (class = shape + texture, distractors); see the file comment. */
+  style?: ImageStyle;
+  /** 'scenes': unlabelled distractor blobs per image (default 0–3). */
+  minDistractors?: number;
+  maxDistractors?: number;
 }
 
 const defaults = {
@@ -60,6 +100,9 @@ const defaults = {
   minObjects: 1,
   maxObjects: 5,
   formats: ['jpeg', 'png'] as readonly ImageFormat[],
+  style: 'plain' as ImageStyle,
+  minDistractors: 0,
+  maxDistractors: 3,
 };
 
 /** mulberry32: tiny, fast, good enough for layouts; seeded per image so images can be generated in any order. */
@@ -85,6 +128,7 @@ function overlaps(a: SyntheticObject['bbox'], b: SyntheticObject['bbox']): boole
 /** The layout of image number `index` (0-based): size, format and non-overlapping objects. */
 export function planImage(index: number, options: PlanOptions = {}): SyntheticImagePlan {
   const o = { ...defaults, ...options };
+  if (o.style === 'scenes') return planScene(index, o);
   const random = rng(Math.imul(o.seed, 0x9e3779b1) ^ index);
   const width = intBetween(random, o.minSize, o.maxSize);
   const height = intBetween(random, o.minSize, o.maxSize);
@@ -118,22 +162,159 @@ export function planImage(index: number, options: PlanOptions = {}): SyntheticIm
   };
 }
 
-function shapeSvg({ shape, bbox: [x, y, w, h] }: SyntheticObject): string {
+/** Mid-saturation colours shared by every class and distractor in 'scenes' (so colour says nothing). */
+const scenePalette = ['#c0392b', '#27ae60', '#2980b9', '#8e44ad', '#d35400', '#16a085', '#7f8c8d', '#b7950b'];
+const allTextures: readonly Texture[] = ['solid', 'stripes', 'dots', 'checker'];
+
+function greyHex(level: number): string {
+  const h = Math.max(0, Math.min(255, Math.round(level)))
+    .toString(16)
+    .padStart(2, '0');
+  return `#${h}${h}${h}`;
+}
+
+/**
+ * A 'scenes' layout. It draws from its own random stream (a different seed mix than 'plain'), so adding it left every
+ * plain plan byte-for-byte unchanged.
+ */
+function planScene(index: number, o: typeof defaults): SyntheticImagePlan {
+  const random = rng(Math.imul(o.seed ^ 0x5ce7e5, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
+  const width = intBetween(random, o.minSize, o.maxSize);
+  const height = intBetween(random, o.minSize, o.maxSize);
+  const format = o.formats[Math.floor(random() * o.formats.length)]!;
+  const level = intBetween(random, 95, 200);
+  const background = greyHex(level);
+  const backgroundTo = greyHex(level + intBetween(random, -45, 45));
+  const wanted = intBetween(random, o.minObjects, o.maxObjects);
+  const shortSide = Math.min(width, height);
+  const boxes: Array<SyntheticObject['bbox']> = [];
+  const objects: SyntheticObject[] = [];
+  for (let attempt = 0; objects.length < wanted && attempt < wanted * 30; attempt++) {
+    const shape = shapeClasses[intBetween(random, 0, shapeClasses.length - 1)]!;
+    const size = intBetween(random, Math.max(10, Math.floor(shortSide / 9)), Math.max(12, Math.floor(shortSide / 3)));
+    // Aspect varies for every class, so a circle is an ellipse and size alone does not give the class away.
+    const w = Math.max(8, Math.round(size * (0.75 + random() * 0.5)));
+    const bbox: SyntheticObject['bbox'] = [
+      intBetween(random, 0, width - w),
+      intBetween(random, 0, height - size),
+      w,
+      size,
+    ];
+    const color = scenePalette[intBetween(random, 0, scenePalette.length - 1)]!;
+    if (boxes.every((other) => !overlaps(other, bbox))) {
+      boxes.push(bbox);
+      objects.push({ shape, bbox, color, texture: sceneTextures[shape.name] });
+    }
+  }
+  const distractors: SyntheticDistractor[] = [];
+  const wantedDistractors = intBetween(random, o.minDistractors, o.maxDistractors);
+  for (let attempt = 0; distractors.length < wantedDistractors && attempt < wantedDistractors * 30; attempt++) {
+    const size = intBetween(random, Math.max(10, Math.floor(shortSide / 9)), Math.max(12, Math.floor(shortSide / 3)));
+    const bbox: SyntheticObject['bbox'] = [
+      intBetween(random, 0, width - size),
+      intBetween(random, 0, height - size),
+      size,
+      size,
+    ];
+    const color = scenePalette[intBetween(random, 0, scenePalette.length - 1)]!;
+    const texture = allTextures[intBetween(random, 0, allTextures.length - 1)]!;
+    // An irregular star-ish polygon: 5–9 vertices at random radii, clearly none of the three classes.
+    const vertices = intBetween(random, 5, 9);
+    const phase = random() * Math.PI * 2;
+    const points = Array.from({ length: vertices }, (_, v): [number, number] => {
+      const angle = phase + (v / vertices) * Math.PI * 2;
+      const radius = (size / 2) * (v % 2 === 0 ? 0.95 : 0.35 + random() * 0.4);
+      return [
+        Math.round((bbox[0] + size / 2 + Math.cos(angle) * radius) * 10) / 10,
+        Math.round((bbox[1] + size / 2 + Math.sin(angle) * radius) * 10) / 10,
+      ];
+    });
+    if (boxes.every((other) => !overlaps(other, bbox))) {
+      boxes.push(bbox);
+      distractors.push({ points, color, texture });
+    }
+  }
+  const ext = format === 'jpeg' ? 'jpg' : 'png';
+  return {
+    id: index + 1,
+    blobPath: `${o.prefix}scene-${String(index + 1).padStart(6, '0')}.${ext}`,
+    width,
+    height,
+    format,
+    background,
+    objects,
+    style: 'scenes',
+    backgroundTo,
+    distractors,
+    noiseSeed: intBetween(random, 1, 10_000),
+  };
+}
+
+/** SVG fill for a scene texture: a pattern in user space, its period scaled to the object so it survives resizing. */
+function texturePattern(id: string, texture: Texture, color: string, size: number): { defs: string; fill: string } {
+  if (texture === 'solid') return { defs: '', fill: color };
+  const p = Math.max(6, Math.round(size / 5));
+  const light = '#f2f2f2';
+  const body =
+    texture === 'stripes'
+      ? `<rect width="${p}" height="${p}" fill="${light}"/><rect width="${p / 2}" height="${p}" fill="${color}"/>`
+      : texture === 'dots'
+        ? `<rect width="${p}" height="${p}" fill="${light}"/><circle cx="${p / 2}" cy="${p / 2}" r="${p / 3}" fill="${color}"/>`
+        : `<rect width="${p}" height="${p}" fill="${light}"/><rect width="${p / 2}" height="${p / 2}" fill="${color}"/>` +
+          `<rect x="${p / 2}" y="${p / 2}" width="${p / 2}" height="${p / 2}" fill="${color}"/>`;
+  const rotate = texture === 'stripes' ? ' patternTransform="rotate(45)"' : '';
+  return {
+    defs: `<pattern id="${id}" patternUnits="userSpaceOnUse" width="${p}" height="${p}"${rotate}>${body}</pattern>`,
+    fill: `url(#${id})`,
+  };
+}
+
+function sceneSvg(plan: SyntheticImagePlan): string {
+  const defs: string[] = [
+    `<linearGradient id="bg" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${plan.background}"/>` +
+      `<stop offset="1" stop-color="${plan.backgroundTo ?? plan.background}"/></linearGradient>`,
+    // Low-contrast fractal noise over the background, so flat regions are not a free cue.
+    `<filter id="noise"><feTurbulence type="fractalNoise" baseFrequency="0.08" numOctaves="2" seed="${plan.noiseSeed ?? 1}"/>` +
+      `<feColorMatrix type="saturate" values="0"/></filter>`,
+  ];
+  const shapes: string[] = [];
+  (plan.distractors ?? []).forEach((d, i) => {
+    const xs = d.points.map(([x]) => x);
+    const t = texturePattern(`d${i}`, d.texture, d.color, Math.max(...xs) - Math.min(...xs));
+    defs.push(t.defs);
+    shapes.push(`<polygon points="${d.points.map(([x, y]) => `${x},${y}`).join(' ')}" fill="${t.fill}"/>`);
+  });
+  plan.objects.forEach((object, i) => {
+    const [, , w, h] = object.bbox;
+    const t = texturePattern(`o${i}`, object.texture ?? 'solid', object.color ?? object.shape.color, Math.min(w, h));
+    defs.push(t.defs);
+    shapes.push(shapeSvg(object, t.fill));
+  });
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${plan.width}" height="${plan.height}"><defs>${defs.join('')}</defs>` +
+    `<rect width="100%" height="100%" fill="url(#bg)"/>` +
+    `<rect width="100%" height="100%" filter="url(#noise)" opacity="0.18"/>${shapes.join('')}</svg>`
+  );
+}
+
+function shapeSvg({ shape, bbox: [x, y, w, h] }: SyntheticObject, fill: string = shape.color): string {
   switch (shape.name) {
     case 'circle':
-      return `<ellipse cx="${x + w / 2}" cy="${y + h / 2}" rx="${w / 2}" ry="${h / 2}" fill="${shape.color}"/>`;
+      return `<ellipse cx="${x + w / 2}" cy="${y + h / 2}" rx="${w / 2}" ry="${h / 2}" fill="${fill}"/>`;
     case 'square':
-      return `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${shape.color}"/>`;
+      return `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${fill}"/>`;
     case 'triangle':
-      return `<polygon points="${x},${y + h} ${x + w / 2},${y} ${x + w},${y + h}" fill="${shape.color}"/>`;
+      return `<polygon points="${x},${y + h} ${x + w / 2},${y} ${x + w},${y + h}" fill="${fill}"/>`;
   }
 }
 
 /** Renders a plan to JPEG or PNG bytes. */
 export async function renderImage(plan: SyntheticImagePlan): Promise<Buffer> {
   const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${plan.width}" height="${plan.height}">` +
-    `<rect width="100%" height="100%" fill="${plan.background}"/>${plan.objects.map(shapeSvg).join('')}</svg>`;
+    plan.style === 'scenes'
+      ? sceneSvg(plan)
+      : `<svg xmlns="http://www.w3.org/2000/svg" width="${plan.width}" height="${plan.height}">` +
+        `<rect width="100%" height="100%" fill="${plan.background}"/>${plan.objects.map((o) => shapeSvg(o)).join('')}</svg>`;
   const image = sharp(Buffer.from(svg));
   return plan.format === 'jpeg' ? image.jpeg({ quality: 85 }).toBuffer() : image.png().toBuffer();
 }
