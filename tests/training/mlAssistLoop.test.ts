@@ -21,8 +21,8 @@ import { MemoryTrainingFiles } from './memoryTrainingFiles';
 // writes. What the poll timer and the fan-out orchestration do, step by step. Accuracy is the benchmark's business:
 // here the gate is set permissive (to see prelabels) or impossible (to see "N more labels").
 
-const images = 60;
-const labeledCount = 40;
+const images = 90;
+const labeledCount = 60;
 let dir: string;
 let store: SqliteStore;
 const rendered = new Map<string, Buffer>();
@@ -86,7 +86,7 @@ async function seed(projectId: string, gate: { minPrecision: number; minMeanIoU:
 
 /** What the poll timer does until the run has a decision, then what the fan-out does. */
 async function driveRun(project: Project, files: MemoryTrainingFiles, runner: ReturnType<typeof inProcessRunner>) {
-  const backend = new LocalTrainingBackend(files, runner, { epochs: 3, inputSize: 64, workers: 1 });
+  const backend = new LocalTrainingBackend(files, runner, { epochs: 20, inputSize: 64, workers: 1 });
   const runs = new TrainingRunService({ store, backend, files });
   const requested = await new TrainingService({ store }).requestNow(project, 'ada');
   if (!requested.ok) throw new Error(requested.message);
