@@ -57,7 +57,8 @@ export class PredictionsService {
       const boxes = prediction.boxes
         .map((b, i) => ({ box: toPixelBox(b, round(scores[i]!), size), keep: scores[i]! >= threshold }))
         .filter(({ box, keep }) => keep && box.width > 0 && box.height > 0)
-        .map(({ box }) => box);
+        // Hundredths of a pixel: a client that sends the boxes back as they came (accept unchanged) matches exactly.
+        .map(({ box }) => ({ ...box, x: px(box.x), y: px(box.y), width: px(box.width), height: px(box.height) }));
       return { runId, boxes, confidence: round(imageConfidence(scores)), threshold, prelabel: passed, at };
     };
     // Counted from the predictions, not the stored tasks, so a retried part (its writes ignored) counts the same.
@@ -77,3 +78,4 @@ export class PredictionsService {
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
+const px = (v: number) => Math.round(v * 100) / 100;
