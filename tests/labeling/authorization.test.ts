@@ -78,6 +78,16 @@ const rows: Row[] = [
   },
   { name: 'release the batch', method: 'POST', route: () => `${p}/batches/current/release`, member: 200, admin: 200 },
   { name: 'training runs', method: 'GET', route: () => `${p}/training-runs`, member: 200, admin: 200 },
+  { name: 'one training run', method: 'GET', route: () => `${p}/training-runs/run-000000250`, member: 404, admin: 404 },
+  // Admin only; this project has too few labels for a model.
+  { name: 'train now', method: 'POST', route: () => `${p}/training-runs`, member: 403, admin: 422 },
+  {
+    name: 'cancel a training run',
+    method: 'POST',
+    route: () => `${p}/training-runs/run-000000250/cancel`,
+    member: 403,
+    admin: 404,
+  },
   { name: 'list members', method: 'GET', route: () => `${p}/members`, member: 403, admin: 200 },
   {
     name: 'add a member',
