@@ -9,7 +9,10 @@ import { blobImageReader } from './blobImageReader';
 import { runJob } from './runJob';
 import { tfjsEngine } from './tfjsEngine';
 
-process.stdin.on('end', () => process.exit(1)).on('error', () => process.exit(1)).resume();
+process.stdin
+  .on('end', () => process.exit(1))
+  .on('error', () => process.exit(1))
+  .resume();
 
 async function main(): Promise<void> {
   const jobId = process.argv[2];
