@@ -34,7 +34,14 @@ export type RunEvent =
   /** The provider's view of the run's current job (training while queued/running, inference while validating). */
   | { type: 'jobStatus'; job: string; status: ProviderJobStatus | undefined }
   | { type: 'inferenceSubmitted'; job: ProviderJobRef }
-  | { type: 'evaluated'; evaluation: RunEvaluation; gate: GateDecision; parts: number }
+  /** The gate's verdict, with the prediction job's own figures (its last status). */
+  | {
+      type: 'evaluated';
+      evaluation: RunEvaluation;
+      gate: GateDecision;
+      parts: number;
+      metrics?: Record<string, number>;
+    }
   | { type: 'predictionsApplied'; partsApplied: number; prelabeled: number; scored: number }
   | { type: 'cancelRequested'; by: string }
   | { type: 'failed'; reason: string };
@@ -66,6 +73,7 @@ function transition(run: TrainingRun, event: RunEvent, at: string): TrainingRun 
       if (run.state !== 'validating' || !run.inferenceJob) return run;
       const evaluated: TrainingRun = {
         ...run,
+        ...(event.metrics ? { providerMetrics: { ...run.providerMetrics, ...event.metrics } } : {}),
         evaluation: event.evaluation,
         gate: event.gate,
         predictions: { parts: event.parts, partsApplied: 0, prelabeled: 0, scored: 0 },

@@ -165,7 +165,7 @@ export class TrainingRunService {
         if (run.cancelRequested) await backend.cancel(jobId);
         const status = await backend.status(jobId);
         if (status?.state !== 'completed') return { type: 'jobStatus', job: jobId, status };
-        return this.#evaluate(project, run);
+        return { ...(await this.#evaluate(project, run)), ...(status.metrics ? { metrics: status.metrics } : {}) };
       }
       default:
         return undefined;
@@ -173,7 +173,7 @@ export class TrainingRunService {
   }
 
   /** The gate: the model's predictions on the validation split against the human boxes. */
-  async #evaluate(project: Project, run: TrainingRun): Promise<RunEvent> {
+  async #evaluate(project: Project, run: TrainingRun): Promise<Extract<RunEvent, { type: 'evaluated' }>> {
     const { backend, store, files } = this.#d;
     const jobId = run.inferenceJob!.jobId;
     const manifest = (await files.read(inferenceManifest(run)))?.toString('utf8') ?? '';

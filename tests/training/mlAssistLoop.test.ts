@@ -161,6 +161,9 @@ describe('the ML Assist loop on the local trainer', () => {
       }
     }
     expect(run.predictions!.scored).toBe(images - labeledCount);
+    // The run keeps both jobs' figures: training loss and time, prediction speed.
+    expect(run.providerMetrics).toMatchObject({ loss: expect.any(Number), trainSeconds: expect.any(Number) });
+    expect(run.providerMetrics!.msPerImage).toBeGreaterThan(0);
 
     // A labeler's next batch: the prelabeled images first, least confident first.
     const claimed = await store.tasks.claim(project.id, {
