@@ -67,7 +67,10 @@ export function decideSubmit(task: Task | undefined, body: AnnotationBody, by: S
     ...(body.secondsOnTask !== undefined ? { secondsOnTask: body.secondsOnTask } : {}),
   };
   const outcome = prelabelOutcome(task, body);
-  if (outcome) annotation.prelabelOutcome = outcome;
+  if (outcome) {
+    annotation.prelabelOutcome = outcome;
+    annotation.prelabelRunId = task.prelabel!.modelRunId;
+  }
   // A prelabel still pending for this task is moot: a person labeled it.
   const { assignment: _done, releasedFrom: _r, skip: _s, pendingPrelabel: _p, ...rest } = task;
   return { kind: 'write', task: { ...rest, state: 'labeled', annotation, updatedAt: by.now } };

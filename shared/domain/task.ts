@@ -34,6 +34,8 @@ export interface Annotation {
   secondsOnTask?: number;
   /** For a task that had a prelabel: whether it was accepted unchanged, edited or cleared. */
   prelabelOutcome?: 'accepted' | 'edited' | 'cleared';
+  /** The run whose prelabel the labeler saw (the model's precision in the field, per run). */
+  prelabelRunId?: string;
 }
 
 export interface Prelabel {

@@ -96,14 +96,15 @@ describe('a good enough model', () => {
       body: { boxes, secondsOnTask: 1 },
     });
     expect(accepted.status).toBe(200);
-    const listed = await api.call<{ items: Array<{ id: string; annotation?: { prelabelOutcome?: string } }> }>(
-      'GET',
-      `projects/${projectId}/tasks?state=labeled&limit=200`,
-      {
-        token: admin.token,
-      },
-    );
-    expect(listed.body.items.find((t) => t.id === first.taskId)?.annotation?.prelabelOutcome).toBe('accepted');
+    const listed = await api.call<{
+      items: Array<{ id: string; annotation?: { prelabelOutcome?: string; prelabelRunId?: string } }>;
+    }>('GET', `projects/${projectId}/tasks?state=labeled&limit=200`, {
+      token: admin.token,
+    });
+    expect(listed.body.items.find((t) => t.id === first.taskId)?.annotation).toMatchObject({
+      prelabelOutcome: 'accepted',
+      prelabelRunId: run.id,
+    });
 
     const quality = prelabelQuality(
       new Map(withPrelabel.map((t) => [t.taskId, (t.prelabel!.boxes ?? []) as DomainBox[]])),
