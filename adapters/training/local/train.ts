@@ -46,7 +46,7 @@ export interface TrainDetectorOptions {
   /** Worker threads (default 2: one per core of the target machine). */
   workers?: number;
   seed?: number;
-  /** Peak AdamW learning rate (default 3e-3, after a short warm-up, cosine-decayed). */
+  /** Peak AdamW learning rate (default 5e-3, after a short warm-up, cosine-decayed). */
   learningRate?: number;
   /** Override parts of the default architecture (tests use a tiny one). */
   architecture?: Partial<DetectorArchitecture>;
@@ -56,11 +56,11 @@ export interface TrainDetectorOptions {
 
 export const trainingDefaults = {
   inputSize: 160,
-  epochs: 50,
+  epochs: 24,
   batchSize: 16,
   workers: 2,
   seed: 1,
-  learningRate: 3e-3,
+  learningRate: 5e-3,
 };
 
 /** AdamW weight decay on convolution weights. */
