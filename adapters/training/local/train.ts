@@ -26,6 +26,9 @@ import { startWorker } from './workerThreads';
  * AdamW to the shared weights. Workers share images, weights and gradient buffers through SharedArrayBuffers, so a
  * step costs two tiny messages per worker. The main thread's own work per step is ~1 ms.
  *
+ * Batch normalisation uses each worker's own share for its batch statistics (as data-parallel training usually does
+ * without synchronised BN); the inference statistics are estimated after training (see below).
+ *
  * Deterministic for a given seed: initial weights, shuffling and flips come from a seeded generator on the main
  * thread, every worker's wasm computation is single-threaded, and gradients are summed in worker order.
  */
