@@ -91,6 +91,9 @@ for (const k of [1, 3, 5]) {
     cases.push({ n: 3, h: 7, w: 6, ci: 5, co: 2, k, stride, padding: 'same' });
   }
 }
+// Even kernels pad asymmetrically even with stride 1.
+cases.push({ n: 2, h: 8, w: 7, ci: 3, co: 4, k: 2, stride: 1, padding: 'same' });
+cases.push({ n: 2, h: 9, w: 8, ci: 3, co: 4, k: 4, stride: 2, padding: 'same' });
 cases.push({ n: 2, h: 9, w: 8, ci: 3, co: 4, k: 3, stride: 1, padding: 'valid' });
 cases.push({ n: 2, h: 9, w: 10, ci: 3, co: 4, k: 3, stride: 2, padding: 'valid' });
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { planImage, renderImage, type PlanOptions } from '../../scripts/demo/syntheticImages';
 import {
   loadDetector,
@@ -97,6 +98,7 @@ describe('local CPU detector: tiny end-to-end run', () => {
 
   it('predicts boxes in original image pixels, inside the image, sorted by raw score', async () => {
     const detector = await loadDetector(artifact);
+    const tensorsBefore = tf.memory().numTensors;
     try {
       for (const image of held) {
         const found = await detector.predict(image.image, { minScore: 0, maxDetections: 30 });
@@ -118,6 +120,7 @@ describe('local CPU detector: tiny end-to-end run', () => {
         const few = await detector.predict(image.image, { minScore: 0, maxDetections: 2 });
         expect(few).toEqual(found.slice(0, 2));
       }
+      expect(tf.memory().numTensors).toBe(tensorsBefore); // predict leaks no tensors
     } finally {
       detector.dispose();
     }
@@ -150,6 +153,17 @@ describe('local CPU detector: tiny end-to-end run', () => {
     });
     await expect(run).rejects.toThrow('cancelled');
     expect(seen).toEqual([1]);
+
+    // Aborting while the workers are mid-step rejects at once (the workers are terminated, not awaited).
+    const midStep = new AbortController();
+    const running = trainDetector(train, {
+      labels,
+      ...tiny,
+      epochs: 1000,
+      signal: midStep.signal,
+      onProgress: () => setTimeout(() => midStep.abort(new Error('cancelled mid-step')), 0),
+    });
+    await expect(running).rejects.toThrow('cancelled mid-step');
   });
 
   it('refuses boxes whose label is not in labels', async () => {

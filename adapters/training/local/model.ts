@@ -42,6 +42,8 @@ export interface ConvSpec {
   inChannels: number;
   outChannels: number;
   stride: 1 | 2;
+  /** Stride of this layer's output relative to the input image (2 for the stem … 4 for the heads). */
+  resolution: number;
   /** Hidden layers: BN + ReLU. Output layers: bias only, no activation. */
   hidden: boolean;
 }
@@ -50,21 +52,30 @@ export interface ConvSpec {
 export function convSpecs(arch: DetectorArchitecture, classes: number): ConvSpec[] {
   if (arch.stages.length < 1) throw new Error('detector: at least one stage');
   const specs: ConvSpec[] = [];
-  const add = (name: string, kernel: number, inChannels: number, outChannels: number, stride: 1 | 2, hidden = true) =>
-    specs.push({ name, kernel, inChannels, outChannels, stride, hidden });
-  add('stem', 3, 3, arch.stem, 2);
+  const add = (
+    name: string,
+    kernel: number,
+    inChannels: number,
+    outChannels: number,
+    stride: 1 | 2,
+    resolution: number,
+    hidden = true,
+  ) => specs.push({ name, kernel, inChannels, outChannels, stride, resolution, hidden });
+  // Stage i's output (and its lateral / fuse layers) sits at stride 2^(i+2): 4, 8, 16, …
+  const stageResolution = (i: number) => 2 ** (i + 2);
+  add('stem', 3, 3, arch.stem, 2, 2);
   let channels = arch.stem;
   arch.stages.forEach((c, i) => {
-    add(`stage${i}a`, 3, channels, c, 2);
-    add(`stage${i}b`, 3, c, c, 1);
+    add(`stage${i}a`, 3, channels, c, 2, stageResolution(i));
+    add(`stage${i}b`, 3, c, c, 1, stageResolution(i));
     channels = c;
   });
-  arch.stages.forEach((c, i) => add(`lateral${i}`, 1, c, arch.neck, 1));
-  for (let i = arch.stages.length - 2; i >= 0; i--) add(`fuse${i}`, 3, arch.neck, arch.neck, 1);
-  add('heatmapHidden', 3, arch.neck, arch.head, 1);
-  add('heatmapOut', 1, arch.head, classes, 1, false);
-  add('regressionHidden', 3, arch.neck, arch.head, 1);
-  add('regressionOut', 1, arch.head, regressionChannels, 1, false);
+  arch.stages.forEach((c, i) => add(`lateral${i}`, 1, c, arch.neck, 1, stageResolution(i)));
+  for (let i = arch.stages.length - 2; i >= 0; i--) add(`fuse${i}`, 3, arch.neck, arch.neck, 1, stageResolution(i));
+  add('heatmapHidden', 3, arch.neck, arch.head, 1, outputStride);
+  add('heatmapOut', 1, arch.head, classes, 1, outputStride, false);
+  add('regressionHidden', 3, arch.neck, arch.head, 1, outputStride);
+  add('regressionOut', 1, arch.head, regressionChannels, 1, outputStride, false);
   return specs;
 }
 
@@ -100,20 +111,10 @@ export function sizeOf(shape: readonly number[]): number {
 
 /** Multiply–accumulates of one forward pass on an S×S image (what training time scales with). */
 export function forwardMacs(arch: DetectorArchitecture, classes: number, inputSize: number): number {
-  let total = 0;
-  const sizeAt = (stride: number) => Math.ceil(inputSize / stride) ** 2;
-  for (const s of convSpecs(arch, classes)) {
-    const stride =
-      s.name === 'stem'
-        ? 2
-        : s.name.startsWith('stage')
-          ? 2 ** (Number(s.name[5]) + 2)
-          : s.name.startsWith('lateral') || s.name.startsWith('fuse')
-            ? 2 ** (Number(s.name.slice(s.name.startsWith('fuse') ? 4 : 7)) + 2)
-            : outputStride;
-    total += sizeAt(stride) * s.kernel * s.kernel * s.inChannels * s.outChannels;
-  }
-  return total;
+  return convSpecs(arch, classes).reduce(
+    (total, s) => total + Math.ceil(inputSize / s.resolution) ** 2 * s.kernel * s.kernel * s.inChannels * s.outChannels,
+    0,
+  );
 }
 
 export function parameterCount(arch: DetectorArchitecture, classes: number): number {
