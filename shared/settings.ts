@@ -85,7 +85,7 @@ const schema = z.object({
       .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name')
       .optional(),
   ),
-  LOCAL_TRAINER_EPOCHS: integer(1, 1000, 50),
+  LOCAL_TRAINER_EPOCHS: integer(1, 1000, 20),
   LOCAL_TRAINER_INPUT_SIZE: integer(32, 640, 160).refine((v) => v % 16 === 0, 'must be a multiple of 16'),
   LOCAL_TRAINER_WORKERS: integer(1, 16, 2),
   AZUREML_SUBSCRIPTION_ID: resourceName,
@@ -205,7 +205,7 @@ export const settingDocs: Record<keyof z.input<typeof schema>, { optional: true;
     default: 'training',
     about: 'blob container for training data, models and predictions (AzureWebJobsStorage account)',
   },
-  LOCAL_TRAINER_EPOCHS: { optional: true, default: '50', about: 'built-in CPU trainer: passes over the data (1-1000)' },
+  LOCAL_TRAINER_EPOCHS: { optional: true, default: '20', about: 'built-in CPU trainer: passes over the data (1-1000)' },
   LOCAL_TRAINER_INPUT_SIZE: {
     optional: true,
     default: '160',
