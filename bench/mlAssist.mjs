@@ -7,6 +7,7 @@
 // before and while the training run is in progress.
 //
 //   npm run bench:mlassist -- [--images 1000] [--threshold 250] [--style scenes|plain] [--think-ms 150]
+//                             [--training-think-ms 2500]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,11 +29,14 @@ const { values: args } = parseArgs({
     threshold: { type: 'string', default: '250' },
     style: { type: 'string', default: 'scenes' },
     'think-ms': { type: 'string', default: '150' },
+    /** Slower while the run trains: latency is measured then, and images must be left for the model to prelabel. */
+    'training-think-ms': { type: 'string', default: '2500' },
   },
 });
 const images = Number(args.images);
 const threshold = Number(args.threshold);
 const thinkMs = Number(args['think-ms']);
+const trainingThinkMs = Number(args['training-think-ms']);
 const projectId = 'demo';
 const admin = { id: 'admin', name: 'Admin', roles: ['admin'], token: 'bench-admin' };
 const labelers = ['ann', 'bob'].map((id) => ({ id, name: id, roles: ['labeler'], token: `${id}-token` }));
@@ -125,7 +129,7 @@ try {
       if (tasks.length === 0) return;
       for (const t of tasks) {
         if (stop) break;
-        await sleep(thinkMs);
+        await sleep(phase === 'training' ? trainingThinkMs : thinkMs);
         const res = await call('PUT', `projects/${projectId}/tasks/${t.taskId}/annotation`, user.token, {
           boxes: truth.get(t.taskId),
           secondsOnTask: thinkMs / 1000,

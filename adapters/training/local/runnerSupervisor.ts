@@ -34,14 +34,17 @@ export class RunnerSupervisor {
     if (this.#running) return;
     const jobId = this.#queue.shift();
     if (!jobId) return;
-    const child = spawn(process.execPath, [this.entry, jobId], {
+    const [command, ...prefix] = [...lowPriorityLauncher(), process.execPath];
+    const child = spawn(command!, [...prefix, this.entry, jobId], {
       env: this.env,
       stdio: ['pipe', 'inherit', 'inherit'],
     });
-    try {
-      if (child.pid) setPriority(child.pid, 19);
-    } catch {
-      // Not permitted everywhere (some containers): the job still runs, only at normal priority.
+    if (lowPriorityLauncher().length === 0) {
+      try {
+        if (child.pid) setPriority(child.pid, 19);
+      } catch {
+        // Not permitted everywhere (some containers): the job still runs, only at normal priority.
+      }
     }
     this.#running = { jobId, child };
     const done = () => {
@@ -62,6 +65,24 @@ export class RunnerSupervisor {
     running.child.kill('SIGTERM');
     await exited;
   }
+}
+
+let launcher: string[] | undefined;
+
+/**
+ * How to start the runner below everything else. Linux's SCHED_IDLE (`chrt --idle 0`) runs it only on CPU time
+ * nothing else wants, for every thread it will ever start (the detector trains on worker threads): measured with
+ * `npm run bench:mlassist`, nice 19 alone set on the process left labelers' submit p99 at ~2.3× its idle value while
+ * training. Elsewhere `nice -n 19` (macOS), else a priority set after the start (Windows). Both tools exec the
+ * command, so the child's pid is the runner's.
+ */
+export function lowPriorityLauncher(): string[] {
+  launcher ??= ['/usr/bin/chrt', '/bin/chrt'].some(existsSync)
+    ? [['/usr/bin/chrt', '/bin/chrt'].find(existsSync)!, '--idle', '0']
+    : ['/usr/bin/nice', '/bin/nice'].some(existsSync)
+      ? [['/usr/bin/nice', '/bin/nice'].find(existsSync)!, '-n', '19']
+      : [];
+  return launcher;
 }
 
 /**
