@@ -71,9 +71,9 @@ let launcher: string[] | undefined;
 
 /**
  * How to start the runner below everything else. Linux's SCHED_IDLE (`chrt --idle 0`) runs it only on CPU time
- * nothing else wants, for every thread it will ever start (the detector trains on worker threads): measured with
- * `npm run bench:mlassist`, nice 19 alone set on the process left labelers' submit p99 at ~2.3× its idle value while
- * training. Elsewhere `nice -n 19` (macOS), else a priority set after the start (Windows). Both tools exec the
+ * nothing else wants, for every thread it will ever start (the detector trains on worker threads; a priority set on
+ * the process after it started reaches only threads created later). Elsewhere `nice -n 19` (macOS), else a priority
+ * set after the start (Windows). Both tools exec the
  * command, so the child's pid is the runner's.
  */
 export function lowPriorityLauncher(): string[] {
