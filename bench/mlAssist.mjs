@@ -8,14 +8,12 @@
 //
 //   npm run bench:mlassist -- [--images 1000] [--threshold 250] [--style scenes|plain] [--think-ms 150]
 //                             [--training-think-ms 2500]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { waitForReady } from './support/devhostProcess.mjs';
+import { startDevhostWithStorage } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -41,24 +39,12 @@ const projectId = 'demo';
 const admin = { id: 'admin', name: 'Admin', roles: ['admin'], token: 'bench-admin' };
 const labelers = ['ann', 'bob'].map((id) => ({ id, name: id, roles: ['labeler'], token: `${id}-token` }));
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-mlassist-'));
-writeFileSync(path.join(dataDir, 'users.json'), JSON.stringify({ users: [admin, ...labelers] }));
-const child = spawn(process.execPath, ['dist/devhost/cli.js'], {
-  cwd: root,
-  env: {
-    ...process.env,
-    PORT: '0',
-    AZURITE_BLOB_PORT: '0',
-    DATA_DIR: dataDir,
-    DEVHOST_LOG_INVOCATIONS: '0',
-    TRAINING_POLL_SCHEDULE: '*/2 * * * * *',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
+const host = await startDevhostWithStorage({
+  root,
+  users: [admin, ...labelers],
+  env: { TRAINING_POLL_SCHEDULE: '*/2 * * * * *' },
 });
-let output = '';
-child.stdout.on('data', (c) => (output += c));
-const baseUrl = await waitForReady(child);
-const connectionString = /Azurite blob connection string: (\S+)/.exec(output)?.[1];
+const { baseUrl, connectionString } = host;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function call(method, route, token, body, headers = {}) {
@@ -238,7 +224,5 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
+  await host.stop();
 }

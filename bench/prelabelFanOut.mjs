@@ -5,14 +5,12 @@
 // the run's appearance to the run `completed` with every part applied. Goal (issue 9): 100,000 tasks in ≤ 30 s.
 //
 //   npm run bench:prelabel -- [--tasks 100000] [--part-size 500]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { waitForReady } from './support/devhostProcess.mjs';
+import { startDevhostWithStorage } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -27,28 +25,14 @@ const tasks = Number(args.tasks);
 const partSize = Number(args['part-size']);
 const projectId = 'fanout-bench';
 const goalSeconds = 30;
-
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-fanout-'));
 const admin = { id: 'admin', name: 'Admin', roles: ['admin'], token: 'bench-admin' };
-writeFileSync(path.join(dataDir, 'users.json'), JSON.stringify({ users: [admin] }));
-const child = spawn(process.execPath, ['dist/devhost/cli.js'], {
-  cwd: root,
-  env: {
-    ...process.env,
-    PORT: '0',
-    AZURITE_BLOB_PORT: '0',
-    DATA_DIR: dataDir,
-    DEVHOST_LOG_INVOCATIONS: '0',
-    TRAINING_POLL_SCHEDULE: '*/1 * * * * *',
-    RECONCILE_SCHEDULE: '0 0 0 1 1 *',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
+
+const host = await startDevhostWithStorage({
+  root,
+  users: [admin],
+  env: { TRAINING_POLL_SCHEDULE: '*/1 * * * * *', RECONCILE_SCHEDULE: '0 0 0 1 1 *' },
 });
-let output = '';
-child.stdout.on('data', (c) => (output += c));
-const baseUrl = await waitForReady(child);
-const connectionString = /Azurite blob connection string: (\S+)/.exec(output)?.[1];
-if (!connectionString) throw new Error('devhost did not print its Azurite connection string');
+const { baseUrl, connectionString, dataDir } = host;
 
 const store = new SqliteStore(path.join(dataDir, 'labels.db'));
 try {
@@ -114,7 +98,5 @@ try {
   if (!exact) process.exitCode = 1;
 } finally {
   await store.close();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
+  await host.stop();
 }

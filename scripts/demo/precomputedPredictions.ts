@@ -5,6 +5,7 @@ import { taskIdFor } from '../../shared/domain/task';
 import type { Store } from '../../shared/ports/store';
 import type { ImagePrediction } from '../../shared/ports/trainingBackend';
 import type { TrainingFiles } from '../../shared/ports/trainingFiles';
+import { mulberry32 } from '../../shared/util/seededRandom';
 
 /**
  * A project state as a finished local inference job leaves it: `tasks` unlabeled tasks, their predictions in parts
@@ -20,16 +21,6 @@ export interface PrecomputedRun {
   tasks: number;
 }
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 export async function seedPrecomputedRun(
   deps: { store: Store; files: TrainingFiles },
   options: { projectId: string; container: string; tasks: number; partSize: number; threshold?: number; seed?: number },
@@ -37,7 +28,7 @@ export async function seedPrecomputedRun(
   const { store, files } = deps;
   const { projectId, container, partSize } = options;
   const threshold = options.threshold ?? 0.5;
-  const next = random(options.seed ?? 2017);
+  const next = mulberry32(options.seed ?? 2017);
   const now = new Date().toISOString();
   const runId = 'run-000000250';
 

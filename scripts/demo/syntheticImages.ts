@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { mulberry32 } from '../../shared/util/seededRandom';
 
 /**
  * Synthetic object-detection images with known ground truth: coloured circles, squares and triangles on a plain
@@ -105,18 +106,6 @@ const defaults = {
   maxDistractors: 3,
 };
 
-/** mulberry32: tiny, fast, good enough for layouts; seeded per image so images can be generated in any order. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 function intBetween(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
 }
@@ -129,7 +118,7 @@ function overlaps(a: SyntheticObject['bbox'], b: SyntheticObject['bbox']): boole
 export function planImage(index: number, options: PlanOptions = {}): SyntheticImagePlan {
   const o = { ...defaults, ...options };
   if (o.style === 'scenes') return planScene(index, o);
-  const random = rng(Math.imul(o.seed, 0x9e3779b1) ^ index);
+  const random = mulberry32(Math.imul(o.seed, 0x9e3779b1) ^ index);
   const width = intBetween(random, o.minSize, o.maxSize);
   const height = intBetween(random, o.minSize, o.maxSize);
   const format = o.formats[Math.floor(random() * o.formats.length)]!;
@@ -178,7 +167,7 @@ function greyHex(level: number): string {
  * plain plan byte-for-byte unchanged.
  */
 function planScene(index: number, o: typeof defaults): SyntheticImagePlan {
-  const random = rng(Math.imul(o.seed ^ 0x5ce7e5, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
+  const random = mulberry32(Math.imul(o.seed ^ 0x5ce7e5, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
   const width = intBetween(random, o.minSize, o.maxSize);
   const height = intBetween(random, o.minSize, o.maxSize);
   const format = o.formats[Math.floor(random() * o.formats.length)]!;

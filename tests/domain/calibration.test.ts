@@ -8,18 +8,7 @@ import {
   type CalibrationSample,
 } from '../../shared/domain/calibration';
 import { matchDetections } from '../../shared/domain/detectionMetrics';
-
-/** mulberry32: a seeded uniform [0, 1) generator, so the synthetic sets are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { mulberry32 } from '../../shared/util/seededRandom';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -27,7 +16,7 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
  * Raw scores s = sigmoid(f) with f uniform in [−4, 4]; a sample is positive with probability trueP(f).
  */
 function synthetic(n: number, seed: number, trueP: (f: number) => number): CalibrationSample[] {
-  const rnd = seeded(seed);
+  const rnd = mulberry32(seed);
   return Array.from({ length: n }, () => {
     const f = rnd() * 8 - 4;
     return { score: sigmoid(f), positive: rnd() < trueP(f) };

@@ -1,27 +1,15 @@
+import type { TrainingBox, TrainingExample } from './dataset';
+import type { TrainProgress } from './train';
+
 /**
  * What the local runner needs from a detector: train on examples, save the model as one blob, load it again and
- * predict. The built-in engine is the CPU CenterNet-style detector (tfjsEngine.ts); tests may pass a smaller one.
+ * predict. The built-in engine is the CPU CenterNet-style detector (tfjsEngine.ts); this keeps the runner's job
+ * protocol (runJob.ts) apart from the model.
  */
 
-export interface PixelBox {
-  label: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface TrainingExample {
-  /** Encoded image bytes (JPEG, PNG, …) as stored. */
-  image: Buffer;
-  boxes: PixelBox[];
-}
-
-export interface TrainProgress {
-  epoch: number;
-  epochs: number;
-  loss: number;
-}
+/** A box in the image's pixels (the detector's own training box). */
+export type PixelBox = TrainingBox;
+export type { TrainingExample, TrainProgress };
 
 export interface EngineTrainOptions {
   labels: string[];

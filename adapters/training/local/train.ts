@@ -13,7 +13,7 @@ import {
   type DetectorArchitecture,
 } from './model';
 import { AdamW, clipGlobalNorm, learningRateAt } from './optimizer';
-import { mulberry32, shuffled } from './random';
+import { mulberry32, shuffled } from '../../../shared/util/seededRandom';
 import type { StepSample, TrainWorkerData, TrainWorkerReply, TrainWorkerRequest } from './trainWorker';
 import { startWorker } from './workerThreads';
 

@@ -1,4 +1,4 @@
-/** Seeded randomness for training (initial weights, shuffling, flips): reproducible runs for a given seed. */
+/** Seeded randomness (training init and shuffling, synthetic demo data, test sets): the same run for a given seed. */
 
 /** mulberry32: tiny and fast; its quality is ample for initialisation and shuffling. */
 export function mulberry32(seed: number): () => number {
