@@ -361,7 +361,8 @@ describe('operatingPoints', () => {
 });
 
 describe('evaluateDetections: size', () => {
-  it('evaluates 5,000 images × 20 predictions in a few seconds', () => {
+  // A quadratic slip would show as a test timeout here (100,000² pairs take minutes); timing itself is not asserted.
+  it('evaluates 5,000 images × 20 predictions', () => {
     let s = 12345;
     const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const images = Array.from({ length: 5000 }, (_, i) => {
@@ -376,12 +377,8 @@ describe('evaluateDetections: size', () => {
       });
       return { id: `img${i}`, truth, predictions };
     });
-    const started = performance.now();
     const r = evaluateDetections({ labels, images });
-    const elapsed = performance.now() - started;
     expect(r.predictions).toBe(100_000);
     expect(r.mAP50).toBeGreaterThan(0.3);
-    // About 1 s on one shared core; the bound only catches a quadratic slip (100,000² would be minutes).
-    expect(elapsed).toBeLessThan(15_000);
   });
 });
