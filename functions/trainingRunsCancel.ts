@@ -1,6 +1,4 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { services } from '../adapters/composition';
-import { isActiveRun } from '../shared/domain/trainingRun';
 import { notFound, problem } from './http/problem';
 import { adminProject } from './http/projectRoute';
 import { runIdParam, trainingRunService } from './http/trainingRoute';
@@ -14,21 +12,17 @@ export async function cancelTrainingRun(request: HttpRequest): Promise<HttpRespo
   const admin = await adminProject(request);
   if (!admin.ok) return admin.response;
   const runId = runIdParam(request);
-  const service = trainingRunService();
-  const before = runId && (await services().store.trainingRuns.get(admin.project.value.id, runId));
-  if (!runId || !before) return notFound(`Training run '${request.params.runId ?? ''}'`);
-  if (!isActiveRun(before.value)) {
-    return problem(
-      409,
-      'Training run finished',
-      `Training run ${runId} is ${before.value.state}; there is nothing to cancel.`,
-      {
-        state: before.value.state,
-      },
-    );
+  const outcome = runId
+    ? await trainingRunService().requestCancel(admin.project.value.id, runId, admin.principal.userId)
+    : ({ kind: 'unknown' } as const);
+  if (outcome.kind === 'unknown') return notFound(`Training run '${request.params.runId ?? ''}'`);
+  if (outcome.kind === 'finished') {
+    const { state } = outcome.run;
+    return problem(409, 'Training run finished', `Training run ${runId} is ${state}; there is nothing to cancel.`, {
+      state,
+    });
   }
-  const run = await service.requestCancel(admin.project.value.id, runId, admin.principal.userId);
-  return { status: 202, headers: { 'cache-control': 'no-store' }, jsonBody: run };
+  return { status: 202, headers: { 'cache-control': 'no-store' }, jsonBody: outcome.run };
 }
 
 app.http('cancelTrainingRun', {

@@ -1,3 +1,4 @@
+import { toNormalizedBox } from './normalizedBox';
 import type { Box, Task } from './task';
 
 /**
@@ -22,16 +23,16 @@ export interface AzureMlJsonlLine {
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
-const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
 /** Boxes are clipped to the image (labels may overshoot the edge by a pixel) and rounded to 6 decimals. */
 export function toAzureMlBox(box: Box, width: number, height: number): AzureMlBox {
+  const n = toNormalizedBox(box, { width, height });
   return {
-    label: box.label,
-    topX: round(clamp01(box.x / width)),
-    topY: round(clamp01(box.y / height)),
-    bottomX: round(clamp01((box.x + box.width) / width)),
-    bottomY: round(clamp01((box.y + box.height) / height)),
+    label: n.label,
+    topX: round(n.topX),
+    topY: round(n.topY),
+    bottomX: round(n.bottomX),
+    bottomY: round(n.bottomY),
     isCrowd: 0,
   };
 }

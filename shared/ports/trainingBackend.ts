@@ -1,6 +1,7 @@
 import type { ProviderJobState, ProviderJobStatus } from '../domain/labelingRecords';
+import type { NormalizedBox } from '../domain/normalizedBox';
 
-export type { ProviderJobState, ProviderJobStatus };
+export type { NormalizedBox, ProviderJobState, ProviderJobStatus };
 
 /**
  * Where ML Assist models are trained and run: Azure ML GPU compute, or the built-in CPU trainer. Both adapters offer
@@ -17,15 +18,6 @@ export interface ProviderJob {
   jobId: string;
   /** Where a person can look at the job (Azure ML studio URL), when the provider has one. */
   link?: string;
-}
-
-/** A box relative to the image: coordinates in 0–1 (Azure ML JSONL's convention), origin top-left. */
-export interface NormalizedBox {
-  label: string;
-  topX: number;
-  topY: number;
-  bottomX: number;
-  bottomY: number;
 }
 
 /** One image of a dataset: where the provider reads it and its human boxes. */
@@ -50,7 +42,18 @@ export interface TrainingDataset {
   validationCount: number;
 }
 
-/** The images to predict: a JSONL manifest of `{taskId, blobPath, width, height}` lines in the training container. */
+/** One line of an inference manifest: what to predict, and whether it is held out for validation. */
+export interface ManifestLine {
+  taskId: string;
+  blobPath: string;
+  /** The image as a dataset line names it for this provider (`datasetImageUrl`). */
+  imageUrl: string;
+  width: number;
+  height: number;
+  split: 'validation' | 'unlabeled';
+}
+
+/** The images to predict: a JSONL manifest of ManifestLine, in the training container. */
 export interface InferenceInput {
   manifest: string;
   count: number;

@@ -1,11 +1,11 @@
 import { calibrate, type CalibrationModel } from '../domain/calibration';
 import type { TrainingRun } from '../domain/labelingRecords';
+import { toPixelBox } from '../domain/normalizedBox';
 import { alreadyApplied, decidePrediction, type PartApplied } from '../domain/prelabeling';
 import type { Task } from '../domain/task';
 import { imageConfidence } from '../domain/uncertainty';
 import type { Store } from '../ports/store';
 import type { ImagePrediction, TrainingBackend } from '../ports/trainingBackend';
-import { toPixelBox } from './trainingRuns';
 
 export interface PredictionsDeps {
   store: Store;
@@ -55,7 +55,7 @@ export class PredictionsService {
       const scores = prediction.boxes.map((b) => calibrate(calibration, b.score));
       const size = { width: task?.width ?? 0, height: task?.height ?? 0 };
       const boxes = prediction.boxes
-        .map((b, i) => ({ box: toPixelBox(b, round(scores[i]!), size), keep: scores[i]! >= threshold }))
+        .map((b, i) => ({ box: toPixelBox(b, size, round(scores[i]!)), keep: scores[i]! >= threshold }))
         .filter(({ box, keep }) => keep && box.width > 0 && box.height > 0)
         // Hundredths of a pixel: a client that sends the boxes back as they came (accept unchanged) matches exactly.
         .map(({ box }) => ({ ...box, x: px(box.x), y: px(box.y), width: px(box.width), height: px(box.height) }));

@@ -4,7 +4,7 @@ import type { Project } from '../domain/project';
 import type { Task, TaskState } from '../domain/task';
 import { isValidation } from '../domain/validationSplit';
 import type { Store } from '../ports/store';
-import type { InferenceInput, TrainingBackend, TrainingDataset } from '../ports/trainingBackend';
+import type { InferenceInput, ManifestLine, TrainingBackend, TrainingDataset } from '../ports/trainingBackend';
 import type { TrainingFiles } from '../ports/trainingFiles';
 
 export interface TrainingDatasetDeps {
@@ -21,16 +21,6 @@ const unlabeledStates: readonly TaskState[] = ['new', 'prelabeled', 'assigned'];
 export const datasetFolder = (run: Pick<TrainingRun, 'projectId' | 'id'>) => `${run.projectId}/${run.id}/dataset`;
 export const inferenceManifest = (run: Pick<TrainingRun, 'projectId' | 'id'>) =>
   `${run.projectId}/${run.id}/inference/manifest.jsonl`;
-
-/** One line of the inference manifest: what to predict, and whether it is held out for validation. */
-export interface ManifestLine {
-  taskId: string;
-  blobPath: string;
-  imageUrl: string;
-  width: number;
-  height: number;
-  split: 'validation' | 'unlabeled';
-}
 
 async function* tasksIn(store: Store, projectId: string, states: readonly TaskState[]): AsyncGenerator<Task> {
   for (const state of states) {

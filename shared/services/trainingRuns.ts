@@ -1,13 +1,14 @@
 import type { DetectionImage } from '../domain/detectionMetrics';
 import type { TrainingRun } from '../domain/labelingRecords';
+import { toPixelBox } from '../domain/normalizedBox';
 import type { Project } from '../domain/project';
 import { gateMetric, judgeRun } from '../domain/runEvaluation';
 import { applyRunEvent, isActiveRun, type RunEvent } from '../domain/trainingRun';
 import type { Box } from '../domain/task';
 import { ConflictError, type Store } from '../ports/store';
-import type { NormalizedBox, TrainingBackend } from '../ports/trainingBackend';
+import type { ManifestLine, TrainingBackend } from '../ports/trainingBackend';
 import type { TrainingFiles } from '../ports/trainingFiles';
-import { inferenceManifest, writeInferenceManifest, writeTrainingDataset, type ManifestLine } from './trainingDataset';
+import { inferenceManifest, writeInferenceManifest, writeTrainingDataset } from './trainingDataset';
 
 export interface TrainingRunDeps {
   store: Store;
@@ -119,9 +120,18 @@ export class TrainingRunService {
     throw new ConflictError(`Training run ${runId} kept changing; the update will be retried.`);
   }
 
-  /** Records an admin's cancel; the provider's job is canceled by the next advance. */
-  async requestCancel(projectId: string, runId: string, by: string): Promise<TrainingRun | undefined> {
-    return (await this.#update(projectId, runId, { type: 'cancelRequested', by }))?.after;
+  /**
+   * Records an admin's cancel; the provider's job is canceled by the next advance. A finished run is left as it is
+   * (and said so); repeating the request on a run being canceled changes nothing.
+   */
+  async requestCancel(
+    projectId: string,
+    runId: string,
+    by: string,
+  ): Promise<{ kind: 'unknown' } | { kind: 'finished' | 'canceling'; run: TrainingRun }> {
+    const outcome = await this.#update(projectId, runId, { type: 'cancelRequested', by });
+    if (!outcome) return { kind: 'unknown' };
+    return { kind: isActiveRun({ state: outcome.before }) ? 'canceling' : 'finished', run: outcome.after };
   }
 
   /** One step of I/O for the run's state; the event it learned, or undefined when there is nothing to do now. */
@@ -191,7 +201,7 @@ export class TrainingRunService {
         if (line)
           predicted.set(
             prediction.taskId,
-            prediction.boxes.map((b) => toPixelBox(b, b.score, line)),
+            prediction.boxes.map((b) => toPixelBox(b, line, b.score)),
           );
       }
     }
@@ -214,15 +224,4 @@ export class TrainingRunService {
     });
     return { type: 'evaluated', evaluation: judgement.evaluation, gate: judgement.gate, parts: parts.length };
   }
-}
-
-export function toPixelBox(b: NormalizedBox, score: number, size: { width: number; height: number }): Box {
-  return {
-    label: b.label,
-    x: b.topX * size.width,
-    y: b.topY * size.height,
-    width: Math.max(0, b.bottomX - b.topX) * size.width,
-    height: Math.max(0, b.bottomY - b.topY) * size.height,
-    score,
-  };
 }

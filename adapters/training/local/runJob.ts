@@ -1,7 +1,9 @@
-import type { ImagePrediction, NormalizedBox } from '../../../shared/ports/trainingBackend';
+import type { AzureMlJsonlLine } from '../../../shared/domain/azureMlJsonl';
+import { toNormalizedBox, toPixelBox } from '../../../shared/domain/normalizedBox';
+import type { ImagePrediction, ManifestLine } from '../../../shared/ports/trainingBackend';
 import type { TrainingFiles } from '../../../shared/ports/trainingFiles';
 import { mapBounded } from '../../../shared/util/mapBounded';
-import type { DetectorEngine, PixelBox, TrainingExample } from './detectorEngine';
+import type { DetectorEngine, TrainingExample } from './detectorEngine';
 import {
   cancelFile,
   heartbeatIntervalMs,
@@ -30,19 +32,6 @@ export interface RunJobDeps {
 /** Images per prediction file: one part is one activity of the prelabel fan-out. */
 export const predictionsPerPart = 500;
 const imageReadConcurrency = 8;
-
-interface AzureMlJsonlLine {
-  image_url: string;
-  image_details?: { width?: number; height?: number };
-  label: Array<NormalizedBox & { isCrowd?: number }>;
-}
-
-interface ManifestLine {
-  taskId: string;
-  blobPath: string;
-  width: number;
-  height: number;
-}
 
 const jsonLines = <T>(buffer: Buffer | undefined): T[] =>
   (buffer?.toString('utf8') ?? '')
@@ -141,7 +130,7 @@ async function train(
     if (!(width > 0 && height > 0)) throw new Error(`dataset line for ${line.image_url} has no image size`);
     return {
       image: await readImage(request.images, line.image_url),
-      boxes: line.label.map((b) => toPixels(b, width, height)),
+      boxes: line.label.map((b) => toPixelBox(b, { width, height })),
     };
   });
   const started = Date.now();
@@ -187,7 +176,7 @@ async function infer(
         const boxes = await detector.predict(await readImage(request.images, line.blobPath));
         predictions.push({
           taskId: line.taskId,
-          boxes: boxes.map((b) => ({ ...toNormalized(b, line.width, line.height), score: b.score })),
+          boxes: boxes.map((b) => ({ ...toNormalizedBox(b, line), score: b.score })),
         });
         predicted++;
       }
@@ -198,26 +187,4 @@ async function infer(
     detector.dispose();
   }
   return { images: manifest.length, msPerImage: predicted > 0 ? (Date.now() - started) / predicted : 0 };
-}
-
-const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
-
-function toPixels(box: NormalizedBox, width: number, height: number): PixelBox {
-  return {
-    label: box.label,
-    x: box.topX * width,
-    y: box.topY * height,
-    width: (box.bottomX - box.topX) * width,
-    height: (box.bottomY - box.topY) * height,
-  };
-}
-
-function toNormalized(box: PixelBox, width: number, height: number): NormalizedBox {
-  return {
-    label: box.label,
-    topX: clamp01(box.x / width),
-    topY: clamp01(box.y / height),
-    bottomX: clamp01((box.x + box.width) / width),
-    bottomY: clamp01((box.y + box.height) / height),
-  };
 }
