@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import type { ProjectCounters } from '../../shared/domain/counters';
+import type { CounterDelta, ProjectCounters } from '../../shared/domain/counters';
 import type { Task } from '../../shared/domain/task';
 import type {
   ClaimRequest,
@@ -86,6 +86,11 @@ export class CosmosTasks implements TaskRepository {
   async counters(projectId: string): Promise<ProjectCounters> {
     await this.#ready();
     return this.#counters.read(projectId);
+  }
+
+  async counterValues(projectId: string, prefixes?: readonly string[]): Promise<CounterDelta> {
+    await this.#ready();
+    return this.#counters.values(projectId, prefixes);
   }
 
   async recountCounters(projectId: string): Promise<Recount> {

@@ -19,12 +19,16 @@ export interface TaskDocument extends Task {
   confidence: number;
 }
 
+/** One counters document of a project (adapters/cosmos/countersDocument.ts shardOf: which keys live where). */
 export interface CountersDocument {
-  id: typeof countersId;
+  id: string;
   projectId: string;
   type: 'counters';
-  byState: Record<string, number>;
-  labeledReviewed: number;
+  counts: Record<string, number>;
+  /** Fields of the project document as stores before the counters were generalised wrote them. */
+  byState?: Record<string, number>;
+  labeledReviewed?: number;
+  _etag?: string;
 }
 
 /**

@@ -184,7 +184,8 @@ function checkIdentity(projectId: string, taskId: string, task: Task): void {
   if (task.id !== taskId || task.projectId !== projectId) {
     throw new Error(`A mutation of task ${projectId}/${taskId} returned task ${task.projectId}/${task.id}.`);
   }
-  if (taskId === countersId) throw new Error(`'${countersId}' is reserved for the counters document.`);
+  if (taskId.startsWith(countersId))
+    throw new Error(`Ids starting '${countersId}' are reserved for the counters documents.`);
 }
 
 function succeeded(status: number): boolean {

@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
 import {
+  addDelta,
   applyDelta,
   counterDelta,
   counterDrift,
   emptyCounters,
+  taskContribution,
   type CounterDelta,
   type ProjectCounters,
 } from '../../shared/domain/counters';
@@ -56,10 +58,23 @@ export class SqliteTasks implements TaskRepository {
       counters: db.prepare<[string], { name: string; value: number }>(
         'SELECT name, value FROM counters WHERE project_id = ?',
       ),
+      // The hot paths (every batch request, the training trigger) read only these, not the per-hour series.
+      projectCounters: db.prepare<[string], { name: string; value: number }>(
+        `SELECT name, value FROM counters WHERE project_id = ?
+         AND ((name >= 'byState.' AND name < 'byState/') OR name = 'labeledReviewed')`,
+      ),
+      countersWithPrefix: db.prepare<[string, string, string], { name: string; value: number }>(
+        'SELECT name, value FROM counters WHERE project_id = ? AND name >= ? AND name < ?',
+      ),
       clearCounters: db.prepare('DELETE FROM counters WHERE project_id = ?'),
-      countByState: db.prepare<[string], { state: Task['state']; outcome: string | null; n: number }>(
-        `SELECT state, json_extract(doc, '$.annotation.prelabelOutcome') AS outcome, count(*) AS n
-         FROM tasks WHERE project_id = ? GROUP BY state, outcome`,
+      countByState: db.prepare<[string], { state: Task['state']; n: number }>(
+        `SELECT state, count(*) AS n FROM tasks WHERE project_id = ? AND state NOT IN ('labeled', 'skipped')
+         GROUP BY state`,
+      ),
+      // Only what taskContribution reads of a done task: parsing the annotation alone, not the whole document.
+      doneTasks: db.prepare<[string], { state: Task['state']; annotation: string | null; skip: string | null }>(
+        `SELECT state, json_extract(doc, '$.annotation') AS annotation, json_extract(doc, '$.skip') AS skip
+         FROM tasks WHERE project_id = ? AND state IN ('labeled', 'skipped')`,
       ),
       claimNew: db.prepare<[string, number], VersionedRow & { id: string }>(
         `SELECT id, version, doc FROM tasks WHERE project_id = ? AND state = 'new' ORDER BY shuffle_key LIMIT ?`,
@@ -201,26 +216,38 @@ export class SqliteTasks implements TaskRepository {
 
   #readCounters(projectId: string): ProjectCounters {
     const delta: CounterDelta = {};
-    for (const r of this.#s.counters.all(projectId)) delta[r.name] = r.value;
+    for (const r of this.#s.projectCounters.all(projectId)) delta[r.name] = r.value;
     return applyDelta(emptyCounters(), delta);
+  }
+
+  async counterValues(projectId: string, prefixes?: readonly string[]): Promise<CounterDelta> {
+    const rows = prefixes
+      ? prefixes.flatMap((p) => this.#s.countersWithPrefix.all(projectId, p, p + '\u{10ffff}'))
+      : this.#s.counters.all(projectId);
+    const values: CounterDelta = {};
+    for (const r of rows) if (r.value !== 0) values[r.name] = r.value;
+    return values;
   }
 
   /** One transaction: the counts and the rewrite see the same tasks, so no concurrent write can be lost. */
   async recountCounters(projectId: string): Promise<Recount> {
     return this.#db
       .transaction((): Recount => {
-        const stored = this.#readCounters(projectId);
+        const stored: CounterDelta = {};
+        for (const r of this.#s.counters.all(projectId)) if (r.value !== 0) stored[r.name] = r.value;
         const total: CounterDelta = {};
-        for (const row of this.#s.countByState.all(projectId)) {
-          const counted = { state: row.state, annotation: row.outcome ? { prelabelOutcome: row.outcome } : undefined };
-          for (const [name, n] of Object.entries(counterDelta(undefined, counted as Task))) {
-            total[name] = (total[name] ?? 0) + n * row.n;
-          }
+        for (const row of this.#s.countByState.all(projectId)) addDelta(total, { [`byState.${row.state}`]: row.n });
+        for (const row of this.#s.doneTasks.iterate(projectId)) {
+          const done = {
+            state: row.state,
+            annotation: row.annotation ? JSON.parse(row.annotation) : undefined,
+            skip: row.skip ? JSON.parse(row.skip) : undefined,
+          };
+          addDelta(total, taskContribution(done as Task));
         }
-        const counters = applyDelta(emptyCounters(), total);
         this.#s.clearCounters.run(projectId);
         this.#bump(projectId, total);
-        return { counters, drift: counterDrift(stored, counters) };
+        return { counters: applyDelta(emptyCounters(), total), drift: counterDrift(stored, total) };
       })
       .immediate();
   }
@@ -241,7 +268,7 @@ export class SqliteTasks implements TaskRepository {
           const after = claimTask(before, request.assignment, request.now);
           if (!after) continue;
           this.#write(after, row.version);
-          for (const [name, n] of Object.entries(counterDelta(before, after))) total[name] = (total[name] ?? 0) + n;
+          addDelta(total, counterDelta(before, after));
           claimed.push(after);
         }
         this.#bump(projectId, total);

@@ -2,13 +2,41 @@ import { taskStates, type Task, type TaskState } from './task';
 
 /**
  * Per-project counters, maintained on every task write so dashboards and the training trigger never scan.
- * `byState` counts every task record; `labeledReviewed` counts labeled tasks whose labels came from reviewing a
- * model prelabel (the rest of `byState.labeled` was labeled by hand).
+ *
+ * Every counter is a function of the project's current tasks: a task *contributes* to a set of keys
+ * (`taskContribution`), and a write changes the counters by what `after` contributes minus what `before` did. So a
+ * recount is the sum of every task's contribution, and redelivered or replayed writes change nothing twice.
+ *
+ * Keys are dot-separated segments; segments that come from users (labels, labeler ids) are encoded by
+ * `counterSegment` so they never contain a dot, a slash or a tilde (the keys double as JSON-pointer paths in Cosmos).
+ *  - `byState.<state>`              every task record
+ *  - `labeledReviewed`              labeled tasks whose labels came from reviewing a prelabel
+ *  - `outcome.<o>`, `run.<runId>.<o>`  how labelers treated prelabels (accepted / edited / cleared), overall and per run
+ *  - `boxes`, `label.<label>`       boxes (or classification labels) on labeled tasks, in total and per class
+ *  - `skipped.<reason>`             skipped tasks by reason
+ *  - `hour.<yyyy-mm-ddThh>`         labeled tasks by the UTC hour they were submitted (progress over time)
+ *  - `labeler.<id>.…`               per labeler: labeled, skipped, boxes, outcome.<o>, timed (submissions that said
+ *                                   how long they took), deciseconds (their sum), secondsBucket.<i> (a histogram for
+ *                                   median and p90), hour.<h> (images done per hour: throughput, last activity)
  */
 export interface ProjectCounters {
   byState: Record<TaskState, number>;
   labeledReviewed: number;
 }
+
+/** Counter increments (or a full set of counters), keyed by counter path; zero entries omitted. */
+export type CounterDelta = Record<string, number>;
+
+export const prelabelOutcomes = ['accepted', 'edited', 'cleared'] as const;
+export type PrelabelOutcome = (typeof prelabelOutcomes)[number];
+
+/**
+ * Upper bounds (seconds) of the time-per-image histogram buckets; the last bucket is open. Roughly logarithmic, so
+ * a quantile read from it is within ~25% of the true value at any speed a person labels at.
+ */
+export const secondsBucketBounds = [
+  1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 180, 240, 300, 420, 600, 900, 1800, 3600,
+] as const;
 
 export function emptyCounters(): ProjectCounters {
   return {
@@ -17,27 +45,84 @@ export function emptyCounters(): ProjectCounters {
   };
 }
 
-/** Counter increments, keyed by counter path (`byState.new`, `labeledReviewed`); zero entries omitted. */
-export type CounterDelta = Record<string, number>;
+/** A user-supplied key segment, encoded so it holds no `.`, `/` or `~`. */
+export function counterSegment(value: string): string {
+  return encodeURIComponent(value).replace(/\./g, '%2E').replace(/~/g, '%7E');
+}
 
-function reviewed(t: Task | undefined): boolean {
-  return t?.state === 'labeled' && t.annotation?.prelabelOutcome !== undefined;
+export function decodeCounterSegment(segment: string): string {
+  return decodeURIComponent(segment);
+}
+
+/** The UTC hour of an ISO timestamp as a key segment (`2026-12-01T14`); undefined for a malformed timestamp. */
+export function hourOf(iso: string): string | undefined {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}/.exec(iso)?.[0];
+}
+
+export function secondsBucketOf(seconds: number): number {
+  const i = secondsBucketBounds.findIndex((bound) => seconds <= bound);
+  return i === -1 ? secondsBucketBounds.length : i;
+}
+
+/** The counter keys one task adds to (each by the given amount). */
+export function taskContribution(t: Task): CounterDelta {
+  const c: CounterDelta = {};
+  const add = (key: string, n = 1) => {
+    if (n !== 0) c[key] = (c[key] ?? 0) + n;
+  };
+  add(`byState.${t.state}`);
+  if (t.state === 'labeled' && t.annotation) {
+    const a = t.annotation;
+    const labeler = `labeler.${counterSegment(a.by)}`;
+    const classes = a.boxes ? a.boxes.map((b) => b.label) : (a.labels ?? []);
+    add(`${labeler}.labeled`);
+    add('boxes', classes.length);
+    add(`${labeler}.boxes`, classes.length);
+    for (const label of classes) add(`label.${counterSegment(label)}`);
+    const hour = hourOf(a.at);
+    if (hour) {
+      add(`hour.${hour}`);
+      add(`${labeler}.hour.${hour}`);
+    }
+    if (a.prelabelOutcome) {
+      add('labeledReviewed');
+      add(`outcome.${a.prelabelOutcome}`);
+      add(`${labeler}.outcome.${a.prelabelOutcome}`);
+      if (a.prelabelRunId) add(`run.${counterSegment(a.prelabelRunId)}.${a.prelabelOutcome}`);
+    }
+    if (a.secondsOnTask !== undefined && Number.isFinite(a.secondsOnTask)) {
+      add(`${labeler}.timed`);
+      add(`${labeler}.deciseconds`, Math.round(a.secondsOnTask * 10));
+      add(`${labeler}.secondsBucket.${secondsBucketOf(a.secondsOnTask)}`);
+    }
+  } else if (t.state === 'skipped' && t.skip) {
+    const labeler = `labeler.${counterSegment(t.skip.by)}`;
+    add(`skipped.${t.skip.reason ?? 'unspecified'}`);
+    add(`${labeler}.skipped`);
+    const hour = hourOf(t.skip.at);
+    if (hour) add(`${labeler}.hour.${hour}`);
+  }
+  return c;
+}
+
+/** Adds `delta` into `into` (in place), dropping keys that reach zero. */
+export function addDelta(into: CounterDelta, delta: CounterDelta, times = 1): CounterDelta {
+  for (const [key, n] of Object.entries(delta)) {
+    into[key] = (into[key] ?? 0) + n * times;
+    if (into[key] === 0) delete into[key];
+  }
+  return into;
 }
 
 /** What a write of `after` over `before` changes in the counters (either may be absent). */
 export function counterDelta(before: Task | undefined, after: Task | undefined): CounterDelta {
   const delta: CounterDelta = {};
-  const add = (key: string, n: number) => {
-    delta[key] = (delta[key] ?? 0) + n;
-    if (delta[key] === 0) delete delta[key];
-  };
-  if (before) add(`byState.${before.state}`, -1);
-  if (after) add(`byState.${after.state}`, 1);
-  if (reviewed(before)) add('labeledReviewed', -1);
-  if (reviewed(after)) add('labeledReviewed', 1);
+  if (after) addDelta(delta, taskContribution(after));
+  if (before) addDelta(delta, taskContribution(before), -1);
   return delta;
 }
 
+/** The project counters (the figures the hot paths read) out of a full or partial set of counters. */
 export function applyDelta(c: ProjectCounters, delta: CounterDelta): ProjectCounters {
   const next: ProjectCounters = { byState: { ...c.byState }, labeledReviewed: c.labeledReviewed };
   for (const [key, n] of Object.entries(delta)) {
@@ -45,6 +130,11 @@ export function applyDelta(c: ProjectCounters, delta: CounterDelta): ProjectCoun
     else if (key.startsWith('byState.')) next.byState[key.slice(8) as TaskState] += n;
   }
   return next;
+}
+
+/** Whether a key is one of the project counters (`applyDelta` reads only these). */
+export function isProjectCounter(key: string): boolean {
+  return key === 'labeledReviewed' || key.startsWith('byState.');
 }
 
 /** Tasks a labeler could still be served or is working on (live, not yet done). */
@@ -58,13 +148,15 @@ export function liveTotal(c: ProjectCounters): number {
 }
 
 /** Per counter, `actual` minus `stored` (zero entries omitted): what a recount repaired. */
-export function counterDrift(stored: ProjectCounters, actual: ProjectCounters): CounterDelta {
-  const drift: CounterDelta = {};
-  for (const state of taskStates) {
-    const n = actual.byState[state] - stored.byState[state];
-    if (n !== 0) drift[`byState.${state}`] = n;
-  }
-  const reviewedDrift = actual.labeledReviewed - stored.labeledReviewed;
-  if (reviewedDrift !== 0) drift.labeledReviewed = reviewedDrift;
-  return drift;
+export function counterDrift(stored: CounterDelta, actual: CounterDelta): CounterDelta {
+  return addDelta(addDelta({}, actual), stored, -1);
+}
+
+/** How labelers treated one run's prelabels, out of the counters (zeros when none were reviewed yet). */
+export function runOutcomes(counters: CounterDelta, runId: string): Record<PrelabelOutcome, number> {
+  const prefix = `run.${counterSegment(runId)}.`;
+  return Object.fromEntries(prelabelOutcomes.map((o) => [o, counters[prefix + o] ?? 0])) as Record<
+    PrelabelOutcome,
+    number
+  >;
 }

@@ -106,6 +106,11 @@ export interface TaskRepository {
   /** Lists a project's tasks in a stable order, page by page. */
   list(projectId: string, query: TaskQuery): Promise<Page<Task>>;
   counters(projectId: string): Promise<ProjectCounters>;
+  /**
+   * Every maintained counter (shared/domain/counters.ts) whose key starts with one of `prefixes` (all of them when
+   * omitted): the dashboard's figures, read without touching a task.
+   */
+  counterValues(projectId: string, prefixes?: readonly string[]): Promise<CounterDelta>;
   /** Rebuilds the project's counters from its tasks and stores them (the reconcile timer's repair). */
   recountCounters(projectId: string): Promise<Recount>;
   /**

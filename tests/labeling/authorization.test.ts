@@ -78,6 +78,7 @@ const rows: Row[] = [
   },
   { name: 'release the batch', method: 'POST', route: () => `${p}/batches/current/release`, member: 200, admin: 200 },
   { name: 'training runs', method: 'GET', route: () => `${p}/training-runs`, member: 200, admin: 200 },
+  { name: 'dashboard', method: 'GET', route: () => `${p}/dashboard`, member: 200, admin: 200 },
   { name: 'one training run', method: 'GET', route: () => `${p}/training-runs/run-000000250`, member: 404, admin: 404 },
   // Admin only; this project has too few labels for a model.
   { name: 'train now', method: 'POST', route: () => `${p}/training-runs`, member: 403, admin: 422 },

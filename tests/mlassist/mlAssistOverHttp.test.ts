@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dashboard } from '../../shared/domain/dashboard';
 import type { Box as DomainBox } from '../../shared/domain/task';
 import {
   admin,
@@ -104,6 +105,25 @@ describe('a good enough model', () => {
     expect(listed.body.items.find((t) => t.id === first.taskId)?.annotation).toMatchObject({
       prelabelOutcome: 'accepted',
       prelabelRunId: run.id,
+    });
+    // …and counted for the run: what its prelabels were worth in the field, on the run and on the dashboard.
+    const shown = await api.call<{ fieldOutcomes: Record<string, number> }>(
+      'GET',
+      `projects/${projectId}/training-runs/${run.id}`,
+      { token: admin.token },
+    );
+    expect(shown.body.fieldOutcomes).toEqual({ accepted: 1, edited: 0, cleared: 0 });
+    const dashboard = await api.call<Dashboard>('GET', `projects/${projectId}/dashboard`, { token: admin.token });
+    expect(dashboard.body.totals.labeledFromPrelabels).toBe(1);
+    expect(dashboard.body.mlAssist.runs.find((r) => r.runId === run.id)).toMatchObject({
+      state: 'completed',
+      gate: { passed: true, threshold: run.gate!.threshold },
+      fieldOutcomes: { accepted: 1, edited: 0, cleared: 0 },
+    });
+    expect(dashboard.body.labelers.find((l) => l.labelerId === bob!.id)?.prelabels).toEqual({
+      accepted: 1,
+      edited: 0,
+      cleared: 0,
     });
 
     const quality = prelabelQuality(

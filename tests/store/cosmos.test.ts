@@ -106,6 +106,34 @@ describe('Cosmos store specifics', () => {
     await Promise.all([store.close(), reconciler.close()]);
   });
 
+  it('reads a counters document written before the counters were generalised, and the recount folds it in', async () => {
+    const env = { ...server.env, COSMOS_DATABASE: nextDatabase() };
+    let store = createCosmosStore(env);
+    await store.tasks.mutateMany('p', [blobCreated('p', facts('a.jpg', 1)), blobCreated('p', facts('b.jpg', 1))]);
+    // The old shape: counts as top-level fields of the one counters document (no `counts` map).
+    const raw = connectCosmos(cosmosSettingsFrom(env));
+    const data = raw.client.database(env.COSMOS_DATABASE).container(projectDataContainerId);
+    await data.items.upsert({
+      id: 'counters',
+      projectId: 'p',
+      type: 'counters',
+      byState: { new: 1 },
+      labeledReviewed: 0,
+    });
+    // A process of the new version meets the old document.
+    await store.close();
+    store = createCosmosStore(env);
+    await store.tasks.mutateMany('p', [blobCreated('p', facts('c.jpg', 1))]);
+    // One task from the old document, one from the new increments (the old shape's `new: 1` stood for a, b lost).
+    expect(await store.tasks.counters('p')).toEqual(counters({ new: 2 }));
+    expect((await store.tasks.recountCounters('p')).drift).toEqual({ 'byState.new': 1 });
+    expect(await store.tasks.counters('p')).toEqual(counters({ new: 3 }));
+    const { resource } = await data.item('counters', 'p').read();
+    expect(resource.byState).toBeUndefined();
+    raw.dispose();
+    await store.close();
+  });
+
   it('reads its settings with a default database and refuses to start without an endpoint', () => {
     expect(cosmosSettingsFrom({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/' })).toEqual({
       endpoint: 'https://acct.documents.azure.com:443/',

@@ -131,13 +131,48 @@ export async function allTasks(
   return tasks;
 }
 
-/** The counters a project should have, computed from its tasks. */
-export async function recount(store: Store, projectId: string): Promise<ProjectCounters> {
+/** Every counter a project should have, computed from its tasks. */
+export async function recountAll(store: Store, projectId: string): Promise<CounterDelta> {
   const total: CounterDelta = {};
   for (const task of await allTasks(store, projectId)) {
-    for (const [key, n] of Object.entries(counterDelta(undefined, task))) total[key] = (total[key] ?? 0) + n;
+    for (const [key, n] of Object.entries(counterDelta(undefined, task))) {
+      total[key] = (total[key] ?? 0) + n;
+      if (total[key] === 0) delete total[key];
+    }
   }
-  return applyDelta(emptyCounters(), total);
+  return total;
+}
+
+/** The project counters a project should have, computed from its tasks. */
+export async function recount(store: Store, projectId: string): Promise<ProjectCounters> {
+  return applyDelta(emptyCounters(), await recountAll(store, projectId));
+}
+
+/** A labeler's submission with the fields the dashboard counts (boxes per class, time on task, prelabel outcome). */
+export function submitted(
+  by: string,
+  at: string,
+  boxes: Array<{ label: string }>,
+  extra: { secondsOnTask?: number; prelabelOutcome?: 'accepted' | 'edited' | 'cleared'; prelabelRunId?: string } = {},
+): TaskMutation {
+  return (t) => {
+    if (!t) return { kind: 'ignore', reason: 'no such task' };
+    const { assignment: _done, ...rest } = t;
+    const annotation = {
+      boxes: boxes.map((b) => ({ label: b.label, x: 1, y: 1, width: 2, height: 2 })),
+      by,
+      at,
+      ...extra,
+    };
+    return { kind: 'write', task: { ...rest, state: 'labeled', annotation } };
+  };
+}
+
+export function skippedFor(by: string, at: string, reason?: 'noObjects' | 'badImage' | 'unsure'): TaskMutation {
+  return (t) =>
+    t
+      ? { kind: 'write', task: { ...t, state: 'skipped', skip: { by, at, ...(reason ? { reason } : {}) } } }
+      : { kind: 'ignore', reason: 'no such task' };
 }
 
 export function counters(byState: Partial<ProjectCounters['byState']>, labeledReviewed = 0): ProjectCounters {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { counterSegment } from '../../shared/domain/counters';
 import type { Task } from '../../shared/domain/task';
 import { ConflictError, type Store } from '../../shared/ports/store';
 import {
@@ -13,9 +14,12 @@ import {
   labeledBy,
   now,
   recount,
+  recountAll,
   sequencer,
   shuffled,
   skippedBy,
+  skippedFor,
+  submitted,
   withPrelabel,
 } from './storeFixtures';
 
@@ -432,6 +436,7 @@ export function describeTasksAndProjectsContract(
           const c = await store.tasks.counters(p);
           expect(Object.values(c.byState).every((n) => n >= 0) && c.labeledReviewed >= 0).toBe(true);
           expect(c).toEqual(await recount(store, p));
+          expect(await store.tasks.counterValues(p)).toEqual(await recountAll(store, p));
           // The store's own recount agrees, and finds nothing to repair.
           expect(await store.tasks.recountCounters(p)).toEqual({ counters: c, drift: {} });
         };
@@ -466,6 +471,105 @@ export function describeTasksAndProjectsContract(
         const final = await store.tasks.counters(p);
         expect(Object.values(final.byState).reduce((a, b) => a + b, 0)).toBe(14);
         expect(final.labeledReviewed).toBe(2);
+      });
+    });
+
+    describe('counterValues (the dashboard figures)', () => {
+      const at = '2026-12-01T14:05:00.000Z';
+      const later = '2026-12-01T15:59:59.000Z';
+      // User-chosen names with the characters a key path or a document id could trip on.
+      const odd = 'a.b/c~d e@x';
+
+      async function labelSome(): Promise<string[]> {
+        const ids = await registerBlobs(6);
+        await store.tasks.mutate(
+          p,
+          ids[0]!,
+          submitted('alice', at, [{ label: 'cat' }, { label: 'dog' }], { secondsOnTask: 4.25 }),
+        );
+        await store.tasks.mutate(
+          p,
+          ids[1]!,
+          submitted('alice', later, [{ label: 'cat' }], {
+            secondsOnTask: 30,
+            prelabelOutcome: 'accepted',
+            prelabelRunId: 'run-000000250',
+          }),
+        );
+        await store.tasks.mutate(
+          p,
+          ids[2]!,
+          submitted(odd, at, [{ label: odd }], { prelabelOutcome: 'edited', prelabelRunId: 'run-000000250' }),
+        );
+        await store.tasks.mutate(p, ids[3]!, skippedFor('alice', later, 'noObjects'));
+        await store.tasks.mutate(p, ids[4]!, skippedFor(odd, at));
+        return ids;
+      }
+
+      it('counts boxes per class, outcomes per run, time on task and hours per labeler, and filters by prefix', async () => {
+        await labelSome();
+        const values = await store.tasks.counterValues(p);
+        const alice = `labeler.${counterSegment('alice')}`;
+        const oddLabeler = `labeler.${counterSegment(odd)}`;
+        expect(values).toMatchObject({
+          'byState.labeled': 3,
+          'byState.skipped': 2,
+          'byState.new': 1,
+          boxes: 4,
+          'label.cat': 2,
+          'label.dog': 1,
+          [`label.${counterSegment(odd)}`]: 1,
+          'outcome.accepted': 1,
+          'outcome.edited': 1,
+          'run.run-000000250.accepted': 1,
+          'run.run-000000250.edited': 1,
+          'skipped.noObjects': 1,
+          'skipped.unspecified': 1,
+          'hour.2026-12-01T14': 2,
+          'hour.2026-12-01T15': 1,
+          [`${alice}.labeled`]: 2,
+          [`${alice}.skipped`]: 1,
+          [`${alice}.boxes`]: 3,
+          [`${alice}.timed`]: 2,
+          [`${alice}.deciseconds`]: 343,
+          [`${alice}.hour.2026-12-01T14`]: 1,
+          [`${alice}.hour.2026-12-01T15`]: 2,
+          [`${oddLabeler}.labeled`]: 1,
+          [`${oddLabeler}.skipped`]: 1,
+          [`${oddLabeler}.outcome.edited`]: 1,
+        });
+        expect(values).toEqual(await recountAll(store, p));
+        expect(await store.tasks.counterValues(p, ['run.', 'label.'])).toEqual({
+          'run.run-000000250.accepted': 1,
+          'run.run-000000250.edited': 1,
+          'label.cat': 2,
+          'label.dog': 1,
+          [`label.${counterSegment(odd)}`]: 1,
+        });
+        expect(await store.tasks.counterValues(p, [`${alice}.hour.`])).toEqual({
+          [`${alice}.hour.2026-12-01T14`]: 1,
+          [`${alice}.hour.2026-12-01T15`]: 2,
+        });
+        expect(await store.tasks.counterValues('proj-b')).toEqual({});
+      });
+
+      it("takes a removed image's labels out of every figure, and puts them back when the blob returns", async () => {
+        await labelSome();
+        const withAll = await store.tasks.counterValues(p);
+        await store.tasks.mutateMany(p, [blobDeleted(p, 'img-000.jpg', 9), blobDeleted(p, 'img-001.jpg', 9)]);
+        const without = await store.tasks.counterValues(p);
+        expect(without['label.cat']).toBeUndefined();
+        expect(without['label.dog']).toBeUndefined();
+        expect(without['run.run-000000250.accepted']).toBeUndefined();
+        expect(without[`labeler.alice.timed`]).toBeUndefined();
+        expect(without['byState.removed']).toBe(2);
+        expect(without).toEqual(await recountAll(store, p));
+        await store.tasks.mutateMany(p, [
+          blobCreated(p, facts('img-000.jpg', 10)),
+          blobCreated(p, facts('img-001.jpg', 10)),
+        ]);
+        expect(await store.tasks.counterValues(p)).toEqual(withAll);
+        expect((await store.tasks.recountCounters(p)).drift).toEqual({});
       });
     });
   });

@@ -1,0 +1,360 @@
+import {
+  applyDelta,
+  decodeCounterSegment,
+  emptyCounters,
+  liveTotal,
+  prelabelOutcomes,
+  runOutcomes,
+  secondsBucketBounds,
+  type CounterDelta,
+  type PrelabelOutcome,
+} from './counters';
+import type { Member, TrainingRun } from './labelingRecords';
+import type { Project } from './project';
+import { nextTrainingThreshold } from './training';
+import { isActiveRun } from './trainingRun';
+
+/**
+ * The project dashboard, built from the maintained counters (shared/domain/counters.ts), the training runs and the
+ * members: never from a scan of the tasks. Pure, so every figure is tested without a store.
+ */
+export interface Dashboard {
+  projectId: string;
+  generatedAt: string;
+  totals: {
+    /** Live images (everything but removed and rejected blobs). */
+    images: number;
+    new: number;
+    /** Prelabeled by a model, waiting for a person's review. */
+    prelabeled: number;
+    assigned: number;
+    labeled: number;
+    /** Labeled by hand, and labeled by reviewing a prelabel. */
+    labeledManually: number;
+    labeledFromPrelabels: number;
+    skipped: number;
+    skippedByReason: Record<string, number>;
+    removed: number;
+    rejected: number;
+    /** Share of live images that are done (labeled or skipped), 0..1. */
+    progress: number;
+  };
+  /** Boxes (or classification labels) on labeled images, per class in the project's label order. */
+  classes: { total: number; byLabel: Array<{ label: string; count: number }> };
+  /** What a labeler asking for work would be served: prelabels to review first, then manual work. */
+  queue: { manual: number; prelabeled: number; inProgress: number };
+  /** Labeled images per UTC hour (the last 48 hours, zeros included) and per UTC day (since the first label). */
+  progressOverTime: {
+    hourly: Array<{ hour: string; labeled: number }>;
+    daily: Array<{ day: string; labeled: number }>;
+  };
+  mlAssist: MlAssistView;
+  labelers: LabelerPerformance[];
+}
+
+export type MlAssistPhase =
+  /** ML Assist is off for this project. */
+  | 'off'
+  /** Collecting manual labels until the next training threshold. */
+  | 'collectingLabels'
+  /** The threshold is reached: a run is about to be requested. */
+  | 'trainingDue'
+  /** A run is training, validating or writing its prelabels. */
+  | 'training'
+  | 'prelabeling';
+
+export interface MlAssistView {
+  enabled: boolean;
+  phase: MlAssistPhase;
+  labeled: number;
+  /** The labeled count at which the next run starts (absent while a run is in progress). */
+  nextTrainingAt?: number;
+  /** Manual labels still needed before the next model run ("N more manual labels"). */
+  labelsNeededBeforeNextRun?: number;
+  /** Why the current count is asked for, after the last run (its gate's reason, failure or "passed"). */
+  lastRunOutcome?: { runId: string; state: TrainingRun['state']; reason?: string };
+  runs: RunSummary[];
+  /** How labelers treated prelabels so far, over all runs. */
+  prelabelOutcomes: Record<PrelabelOutcome, number>;
+}
+
+export interface RunSummary {
+  runId: string;
+  state: TrainingRun['state'];
+  trigger: TrainingRun['trigger'];
+  requestedAt: string;
+  finishedAt?: string;
+  labeledAtRequest: number;
+  progress?: number;
+  metrics?: { mAP50: number; mAP50_95: number; matchedMeanIoU: number };
+  gate?: {
+    passed: boolean;
+    /** The calibrated score at or above which boxes become prelabels. */
+    threshold?: number;
+    precision?: number;
+    recall?: number;
+    meanIoU?: number;
+    reason?: string;
+    additionalLabelsNeeded?: number;
+  };
+  predictions?: TrainingRun['predictions'];
+  /** How labelers treated this run's prelabels (accepted unchanged, edited, cleared). */
+  fieldOutcomes: Record<PrelabelOutcome, number>;
+  failure?: string;
+}
+
+export interface LabelerPerformance {
+  labelerId: string;
+  role?: Member['role'];
+  labeled: number;
+  skipped: number;
+  boxes: number;
+  boxesPerImage?: number;
+  /** From submissions that said how long the image was on screen (`secondsOnTask`); read from a histogram. */
+  secondsPerImage?: { median: number; p90: number; mean: number; timedSubmissions: number };
+  prelabels: Record<PrelabelOutcome, number>;
+  /** The UTC hour (start) of the labeler's last submission or skip. */
+  lastActiveHour?: string;
+  /** Images done (labeled or skipped): the last 60 minutes, estimated from hour buckets; and the last 24 hours. */
+  throughput: { lastHour: number; lastDay: number };
+}
+
+const hourMs = 3_600_000;
+
+export function hourKey(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 13);
+}
+
+function hourStartMs(hour: string): number {
+  return Date.parse(`${hour}:00:00.000Z`);
+}
+
+/** Counter keys under `prefix`, with the prefix cut off. */
+function under(values: CounterDelta, prefix: string): Array<[string, number]> {
+  return Object.entries(values)
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, n]) => [key.slice(prefix.length), n]);
+}
+
+/**
+ * A quantile read from the time-per-image histogram: linear within the bucket it falls in (the open last bucket
+ * reports its lower bound).
+ */
+export function histogramQuantile(buckets: readonly number[], q: number): number | undefined {
+  const total = buckets.reduce((a, b) => a + b, 0);
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const n = buckets[i] ?? 0;
+    if (n > 0 && seen + n >= rank) {
+      const lower = i === 0 ? 0 : secondsBucketBounds[i - 1]!;
+      const upper = secondsBucketBounds[i];
+      if (upper === undefined) return lower;
+      return round1(lower + ((rank - seen) / n) * (upper - lower));
+    }
+    seen += n;
+  }
+  return secondsBucketBounds[secondsBucketBounds.length - 1];
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function outcomesUnder(values: CounterDelta, prefix: string): Record<PrelabelOutcome, number> {
+  return Object.fromEntries(prelabelOutcomes.map((o) => [o, values[`${prefix}${o}`] ?? 0])) as Record<
+    PrelabelOutcome,
+    number
+  >;
+}
+
+function labelerPerformance(
+  labelerId: string,
+  values: CounterDelta,
+  role: Member['role'] | undefined,
+  now: number,
+): LabelerPerformance {
+  const prefix = `labeler.${labelerId}.`;
+  const get = (key: string) => values[prefix + key] ?? 0;
+  const labeled = get('labeled');
+  const timed = get('timed');
+  const buckets = Array.from({ length: secondsBucketBounds.length + 1 }, (_, i) => get(`secondsBucket.${i}`));
+  const hours = under(values, `${prefix}hour.`).filter(([, n]) => n > 0);
+  const byHour = new Map(hours);
+  const current = hourKey(now);
+  const previous = hourKey(now - hourMs);
+  const intoHour = (now - hourStartMs(current)) / hourMs;
+  const lastHour = (byHour.get(current) ?? 0) + (byHour.get(previous) ?? 0) * (1 - intoHour);
+  let lastDay = 0;
+  for (let h = 0; h < 24; h++) lastDay += byHour.get(hourKey(now - h * hourMs)) ?? 0;
+  // Part of the hour 24 hours ago still falls within the last day.
+  lastDay += (byHour.get(hourKey(now - 24 * hourMs)) ?? 0) * (1 - intoHour);
+  const median = histogramQuantile(buckets, 0.5);
+  const p90 = histogramQuantile(buckets, 0.9);
+  return {
+    labelerId: decodeCounterSegment(labelerId),
+    ...(role ? { role } : {}),
+    labeled,
+    skipped: get('skipped'),
+    boxes: get('boxes'),
+    ...(labeled > 0 ? { boxesPerImage: round1(get('boxes') / labeled) } : {}),
+    ...(timed > 0 && median !== undefined && p90 !== undefined
+      ? { secondsPerImage: { median, p90, mean: round1(get('deciseconds') / 10 / timed), timedSubmissions: timed } }
+      : {}),
+    prelabels: outcomesUnder(values, `${prefix}outcome.`),
+    ...(hours.length > 0
+      ? {
+          lastActiveHour: `${hours
+            .map(([h]) => h)
+            .sort()
+            .at(-1)}:00:00.000Z`,
+        }
+      : {}),
+    throughput: { lastHour: Math.round(lastHour), lastDay: Math.round(lastDay) },
+  };
+}
+
+function runSummary(run: TrainingRun, values: CounterDelta): RunSummary {
+  const e = run.evaluation;
+  const g = run.gate;
+  return {
+    runId: run.id,
+    state: run.state,
+    trigger: run.trigger,
+    requestedAt: run.requestedAt,
+    ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+    labeledAtRequest: run.labeledAtRequest,
+    ...(run.progress !== undefined ? { progress: run.progress } : {}),
+    ...(e ? { metrics: { mAP50: e.mAP50, mAP50_95: e.mAP50_95, matchedMeanIoU: e.matchedMeanIoU } } : {}),
+    ...(g
+      ? {
+          gate: {
+            passed: g.passed,
+            ...(g.threshold !== undefined ? { threshold: g.threshold } : {}),
+            ...(g.precision !== undefined ? { precision: g.precision } : {}),
+            ...(g.recall !== undefined ? { recall: g.recall } : {}),
+            ...(g.meanIoU !== undefined ? { meanIoU: g.meanIoU } : {}),
+            ...(g.reason ? { reason: g.reason } : {}),
+            ...(g.additionalLabelsNeeded !== undefined ? { additionalLabelsNeeded: g.additionalLabelsNeeded } : {}),
+          },
+        }
+      : {}),
+    ...(run.predictions ? { predictions: run.predictions } : {}),
+    fieldOutcomes: runOutcomes(values, run.id),
+    ...(run.failure ? { failure: run.failure } : {}),
+  };
+}
+
+function mlAssistView(project: Project, runs: readonly TrainingRun[], values: CounterDelta, labeled: number) {
+  const settings = project.mlAssist;
+  const sorted = [...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const active = sorted.find(isActiveRun);
+  const next = nextTrainingThreshold(settings, sorted);
+  const last = sorted.at(-1);
+  let phase: MlAssistPhase;
+  if (!settings.enabled) phase = 'off';
+  else if (active) phase = active.state === 'prelabeling' ? 'prelabeling' : 'training';
+  else if (next !== undefined && labeled >= next) phase = 'trainingDue';
+  else phase = 'collectingLabels';
+  const lastReason = last && !isActiveRun(last) ? (last.gate?.reason ?? last.failure) : undefined;
+  const view: MlAssistView = {
+    enabled: settings.enabled,
+    phase,
+    labeled,
+    ...(next !== undefined ? { nextTrainingAt: next, labelsNeededBeforeNextRun: Math.max(0, next - labeled) } : {}),
+    ...(last && !isActiveRun(last)
+      ? { lastRunOutcome: { runId: last.id, state: last.state, ...(lastReason ? { reason: lastReason } : {}) } }
+      : {}),
+    runs: sorted.map((run) => runSummary(run, values)),
+    prelabelOutcomes: outcomesUnder(values, 'outcome.'),
+  };
+  return view;
+}
+
+function series(values: CounterDelta, now: number) {
+  const hours = under(values, 'hour.');
+  const hourly = Array.from({ length: 48 }, (_, i) => {
+    const hour = hourKey(now - (47 - i) * hourMs);
+    return { hour: `${hour}:00:00.000Z`, labeled: values[`hour.${hour}`] ?? 0 };
+  });
+  const perDay = new Map<string, number>();
+  for (const [hour, n] of hours) perDay.set(hour.slice(0, 10), (perDay.get(hour.slice(0, 10)) ?? 0) + n);
+  const days = [...perDay.keys()].sort();
+  const daily: Array<{ day: string; labeled: number }> = [];
+  if (days.length > 0) {
+    const today = new Date(now).toISOString().slice(0, 10);
+    // Zero-filled from the first labeled day to today, at most a year back (a plot, not an archive).
+    const start = Math.max(Date.parse(`${days[0]}T00:00:00Z`), Date.parse(`${today}T00:00:00Z`) - 365 * 24 * hourMs);
+    for (let t = start; t <= Date.parse(`${today}T00:00:00Z`); t += 24 * hourMs) {
+      const day = new Date(t).toISOString().slice(0, 10);
+      daily.push({ day, labeled: perDay.get(day) ?? 0 });
+    }
+  }
+  return { hourly, daily };
+}
+
+export interface DashboardInput {
+  project: Project;
+  /** Every maintained counter of the project (store.tasks.counterValues). */
+  values: CounterDelta;
+  runs: readonly TrainingRun[];
+  members: readonly Member[];
+  now: Date;
+  /** A labeler (not an admin) sees the project's figures and their own row only. */
+  onlyLabeler?: string;
+}
+
+export function buildDashboard(input: DashboardInput): Dashboard {
+  const { project, values, runs, members } = input;
+  const now = input.now.getTime();
+  const c = applyDelta(emptyCounters(), values);
+  const live = liveTotal(c);
+  const labelOrder = project.labels.map((l) => l.name);
+  const classCounts = new Map(under(values, 'label.').map(([k, n]) => [decodeCounterSegment(k), n]));
+  const byLabel = [
+    ...labelOrder.map((label) => ({ label, count: classCounts.get(label) ?? 0 })),
+    // Classes no longer in the project's list still have boxes on labeled images.
+    ...[...classCounts]
+      .filter(([label, n]) => !labelOrder.includes(label) && n > 0)
+      .map(([label, count]) => ({ label, count })),
+  ];
+  const roles = new Map(members.map((m) => [m.userId, m.role]));
+  const labelerIds = new Set(
+    Object.keys(values)
+      .filter((key) => key.startsWith('labeler.'))
+      .map((key) => key.split('.')[1]!),
+  );
+  const labelers = [...labelerIds]
+    .map((id) => labelerPerformance(id, values, roles.get(decodeCounterSegment(id)), now))
+    .filter((l) => input.onlyLabeler === undefined || l.labelerId === input.onlyLabeler)
+    .sort((a, b) => b.labeled - a.labeled || (a.labelerId < b.labelerId ? -1 : 1));
+  const skippedByReason = Object.fromEntries(under(values, 'skipped.').filter(([, n]) => n > 0));
+  return {
+    projectId: project.id,
+    generatedAt: input.now.toISOString(),
+    totals: {
+      images: live,
+      new: c.byState.new,
+      prelabeled: c.byState.prelabeled,
+      assigned: c.byState.assigned,
+      labeled: c.byState.labeled,
+      labeledManually: c.byState.labeled - c.labeledReviewed,
+      labeledFromPrelabels: c.labeledReviewed,
+      skipped: c.byState.skipped,
+      skippedByReason,
+      removed: c.byState.removed,
+      rejected: c.byState.rejected,
+      progress: live === 0 ? 0 : round3((c.byState.labeled + c.byState.skipped) / live),
+    },
+    classes: { total: values.boxes ?? 0, byLabel },
+    queue: { manual: c.byState.new, prelabeled: c.byState.prelabeled, inProgress: c.byState.assigned },
+    progressOverTime: series(values, now),
+    mlAssist: mlAssistView(project, runs, values, c.byState.labeled),
+    labelers,
+  };
+}
