@@ -3,6 +3,7 @@ import type { CounterDelta, ProjectCounters } from '../../shared/domain/counters
 import type { Task } from '../../shared/domain/task';
 import type {
   ClaimRequest,
+  CounterRead,
   MutationResult,
   Page,
   Recount,
@@ -88,9 +89,9 @@ export class CosmosTasks implements TaskRepository {
     return this.#counters.read(projectId);
   }
 
-  async counterValues(projectId: string, prefixes?: readonly string[]): Promise<CounterDelta> {
+  async counterValues(projectId: string, read?: CounterRead): Promise<CounterDelta> {
     await this.#ready();
-    return this.#counters.values(projectId, prefixes);
+    return this.#counters.values(projectId, read);
   }
 
   async recountCounters(projectId: string): Promise<Recount> {

@@ -6,12 +6,15 @@ import {
   applyDelta,
   counterDrift,
   emptyCounters,
+  inWindow,
+  seriesOf,
   taskContribution,
+  type CounterWindow,
   type CounterDelta,
   type ProjectCounters,
 } from '../../shared/domain/counters';
 import type { Task } from '../../shared/domain/task';
-import { ConflictError, type Recount } from '../../shared/ports/store';
+import { ConflictError, type CounterRead, type Recount } from '../../shared/ports/store';
 import { conflict, hasStatus, notFound, preconditionFailed, statusOf } from './cosmosErrors';
 import { countersId, inProject, type CountersDocument } from './documents';
 
@@ -32,39 +35,45 @@ const transientStatuses = new Set([408, 429, 449, 500, 503]);
 /**
  * Which counters document a key lives in. The project document (`counters`) holds what every batch request and the
  * training trigger read, plus the small per-class and per-run figures; the series that grow with time and people
- * live apart, because a patch costs request units in proportion to the size of the document it patches:
- *  - `hour.<h>` → one document per month of the project's series (`counters~h~2026-12`);
- *  - `labeler.<id>.hour.<h>` → one per labeler and month; other `labeler.<id>.…` keys → one per labeler.
+ * live apart, because a patch costs request units in proportion to the size of the document it patches, and so
+ * that a reader of a window of the series (the dashboard: 48 hours, a year of days) reads only the documents of
+ * that window:
+ *  - `hour.<h>` → one document per month (`counters~h~2026-12`); `day.<d>` → one per year (`counters~d~2026`);
+ *  - `labeler.<id>.hour.<h>` / `.day.<d>` → one per labeler and month / year; other `labeler.<id>.…` → one per labeler.
  * The labeler id is hashed into the document id (ids cannot hold `/`, `\`, `?` or `#`); the keys inside keep it.
  */
-export function shardOf(key: string): string {
+export function shardOf(key: string): { id: string; series?: 'hour' | 'day'; period?: string } {
   const parts = key.split('.');
-  if (parts[0] === 'hour') return `${countersId}~h~${parts[1]!.slice(0, 7)}`;
+  const series = seriesOf(key);
+  const period = series && (series.series === 'hour' ? series.period.slice(0, 7) : series.period.slice(0, 4));
+  const suffix = series ? `~${series.series[0]}~${period}` : '';
   if (parts[0] === 'labeler') {
     const labeler = createHash('sha256').update(parts[1]!).digest('base64url').slice(0, 16);
-    return parts[2] === 'hour' ? `${countersId}~l~${labeler}~${parts[3]!.slice(0, 7)}` : `${countersId}~l~${labeler}`;
+    return { id: `${countersId}~l~${labeler}${suffix}`, ...(series ? { series: series.series, period } : {}) };
   }
-  return countersId;
+  return series ? { id: `${countersId}${suffix}`, series: series.series, period } : { id: countersId };
 }
 
 /** Prefixes whose keys all live in the project document (reading them needs no query). */
 function inProjectDocument(prefix: string): boolean {
-  return !(
-    'hour'.startsWith(prefix) ||
-    prefix.startsWith('hour.') ||
-    'labeler'.startsWith(prefix) ||
-    prefix.startsWith('labeler.')
-  );
+  return ['hour', 'day', 'labeler'].every((p) => !(p.startsWith(prefix) || prefix.startsWith(`${p}.`)));
 }
 
-function byShard(delta: CounterDelta): Map<string, CounterDelta> {
-  const shards = new Map<string, CounterDelta>();
+interface Shard {
+  id: string;
+  series?: 'hour' | 'day';
+  period?: string;
+  values: CounterDelta;
+}
+
+function byShard(delta: CounterDelta): Map<string, Shard> {
+  const shards = new Map<string, Shard>();
   for (const [key, n] of Object.entries(delta)) {
     if (n === 0) continue;
-    const id = shardOf(key);
-    const shard = shards.get(id) ?? {};
-    shard[key] = n;
-    shards.set(id, shard);
+    const where = shardOf(key);
+    let shard = shards.get(where.id);
+    if (!shard) shards.set(where.id, (shard = { ...where, values: {} }));
+    shard.values[key] = n;
   }
   return shards;
 }
@@ -93,35 +102,44 @@ export class CountersDocumentStore {
     return applyDelta(emptyCounters(), (await this.#readDocument(projectId, countersId))?.values ?? {});
   }
 
-  /** Counters with one of the key prefixes (all when omitted): one point read when they all live in the project document. */
-  async values(projectId: string, prefixes?: readonly string[]): Promise<CounterDelta> {
+  /**
+   * Counters with one of the key prefixes (all when omitted) and series within the window (whole when omitted): one
+   * point read when they all live in the project document, else one query that skips series documents outside
+   * the window.
+   */
+  async values(projectId: string, read: CounterRead = {}): Promise<CounterDelta> {
+    const { prefixes, window } = read;
     const all: CounterDelta = {};
     if (prefixes && prefixes.every(inProjectDocument)) {
       addDelta(all, (await this.#readDocument(projectId, countersId))?.values ?? {});
     } else {
-      for (const doc of await this.#readAll(projectId)) addDelta(all, doc.values);
+      for (const doc of await this.#readAll(projectId, window)) addDelta(all, doc.values);
     }
-    if (!prefixes) return all;
-    return Object.fromEntries(Object.entries(all).filter(([key]) => prefixes.some((p) => key.startsWith(p))));
+    return Object.fromEntries(
+      Object.entries(all).filter(
+        ([key]) => (!prefixes || prefixes.some((p) => key.startsWith(p))) && (!window || inWindow(key, window)),
+      ),
+    );
   }
 
   /** Applies a delta with server-side increments: concurrent writers never overwrite each other's counts. */
   async apply(projectId: string, delta: CounterDelta): Promise<void> {
     await Promise.all(
-      [...byShard(delta)].map(async ([id, shardDelta]) => {
-        const operations: PatchOperation[] = Object.entries(shardDelta).map(([key, n]) => ({
+      [...byShard(delta).values()].map(async (shard) => {
+        const operations: PatchOperation[] = Object.entries(shard.values).map(([key, n]) => ({
           op: 'incr',
           path: `/counts/${key}`,
           value: n,
         }));
         for (let i = 0; i < operations.length; i += maxPatchOperations) {
-          await this.#patch(projectId, id, operations.slice(i, i + maxPatchOperations));
+          await this.#patch(projectId, shard, operations.slice(i, i + maxPatchOperations));
         }
       }),
     );
   }
 
-  async #patch(projectId: string, id: string, operations: PatchOperation[]): Promise<void> {
+  async #patch(projectId: string, shard: Omit<Shard, 'values'>, operations: PatchOperation[]): Promise<void> {
+    const { id } = shard;
     if (id === countersId) await this.#upgradeOnce(projectId);
     for (let attempt = 1; ; attempt++) {
       try {
@@ -130,7 +148,7 @@ export class CountersDocumentStore {
       } catch (err) {
         if (hasStatus(err, notFound)) {
           // First write to this document: create it (another writer may win that race), then increment.
-          await this.#createIfAbsent(projectId, id);
+          await this.#createIfAbsent(projectId, shard);
           continue;
         }
         const status = statusOf(err);
@@ -156,7 +174,7 @@ export class CountersDocumentStore {
       if (!doc || doc.counts) break;
       const { values, etag } = stored(doc);
       try {
-        await this.#replace(projectId, countersId, values, etag);
+        await this.#replace(projectId, { id: countersId, values }, etag);
         break;
       } catch (err) {
         if (!hasStatus(err, preconditionFailed)) throw err;
@@ -165,9 +183,9 @@ export class CountersDocumentStore {
     this.#current.add(projectId);
   }
 
-  async #createIfAbsent(projectId: string, id: string): Promise<void> {
+  async #createIfAbsent(projectId: string, shard: Omit<Shard, 'values'>): Promise<void> {
     try {
-      await this.#container.items.create(emptyDocument(projectId, id));
+      await this.#container.items.create(emptyDocument(projectId, shard));
     } catch (err) {
       if (!hasStatus(err, conflict)) throw err;
     }
@@ -183,13 +201,22 @@ export class CountersDocumentStore {
     }
   }
 
-  async #readAll(projectId: string): Promise<StoredCounters[]> {
+  async #readAll(projectId: string, window?: CounterWindow): Promise<StoredCounters[]> {
+    const parameters = [{ name: '@projectId', value: projectId }];
+    let inside = '';
+    if (window) {
+      // A series document covers a month of hours or a year of days: keep those that reach into the window.
+      inside =
+        " AND (NOT IS_DEFINED(c.series) OR (c.series = 'hour' AND c.period >= @hourPeriod)" +
+        " OR (c.series = 'day' AND c.period >= @dayPeriod))";
+      parameters.push(
+        { name: '@hourPeriod', value: window.hoursFrom.slice(0, 7) },
+        { name: '@dayPeriod', value: window.daysFrom.slice(0, 4) },
+      );
+    }
     const { resources } = await this.#container.items
       .query<CountersDocument>(
-        {
-          query: "SELECT * FROM c WHERE c.projectId = @projectId AND c.type = 'counters'",
-          parameters: [{ name: '@projectId', value: projectId }],
-        },
+        { query: `SELECT * FROM c WHERE c.projectId = @projectId AND c.type = 'counters'${inside}`, parameters },
         { partitionKey: projectId },
       )
       .fetchAll();
@@ -203,16 +230,16 @@ export class CountersDocumentStore {
    */
   async recount(projectId: string): Promise<Recount> {
     for (let attempt = 1; attempt <= maxRecountAttempts; attempt++) {
-      await this.#createIfAbsent(projectId, countersId);
+      await this.#createIfAbsent(projectId, { id: countersId });
       const before = await this.#readAll(projectId);
       const actual = await this.#scan(projectId);
       const shards = byShard(actual);
       try {
         await Promise.all([
-          ...before.map((doc) => this.#replace(projectId, doc.id, shards.get(doc.id) ?? {}, doc.etag)),
-          ...[...shards]
-            .filter(([id]) => !before.some((doc) => doc.id === id))
-            .map(([id, values]) => this.#create(projectId, id, values)),
+          ...before.map((doc) => this.#replace(projectId, shards.get(doc.id) ?? { ...doc, values: {} }, doc.etag)),
+          ...[...shards.values()]
+            .filter((shard) => !before.some((doc) => doc.id === shard.id))
+            .map((shard) => this.#create(projectId, shard)),
         ]);
       } catch (err) {
         if (hasStatus(err, preconditionFailed) || hasStatus(err, conflict)) continue;
@@ -225,17 +252,17 @@ export class CountersDocumentStore {
     throw new ConflictError(`Counters of project '${projectId}' kept changing during ${maxRecountAttempts} recounts.`);
   }
 
-  async #replace(projectId: string, id: string, values: CounterDelta, etag: string): Promise<void> {
+  async #replace(projectId: string, shard: Shard, etag: string): Promise<void> {
     await this.#container
-      .item(id, projectId)
+      .item(shard.id, projectId)
       .replace<CountersDocument>(
-        { ...emptyDocument(projectId, id), counts: values },
+        { ...emptyDocument(projectId, shard), counts: shard.values },
         { accessCondition: { type: 'IfMatch', condition: etag } },
       );
   }
 
-  async #create(projectId: string, id: string, values: CounterDelta): Promise<void> {
-    await this.#container.items.create({ ...emptyDocument(projectId, id), counts: values });
+  async #create(projectId: string, shard: Shard): Promise<void> {
+    await this.#container.items.create({ ...emptyDocument(projectId, shard), counts: shard.values });
   }
 
   async #scan(projectId: string): Promise<CounterDelta> {
@@ -259,6 +286,8 @@ interface StoredCounters {
   id: string;
   etag: string;
   values: CounterDelta;
+  series?: 'hour' | 'day';
+  period?: string;
 }
 
 function stored(doc: CountersDocument): StoredCounters {
@@ -267,9 +296,21 @@ function stored(doc: CountersDocument): StoredCounters {
   for (const [state, n] of Object.entries(doc.byState ?? {})) addDelta(values, { [`byState.${state}`]: n });
   if (doc.labeledReviewed) addDelta(values, { labeledReviewed: doc.labeledReviewed });
   addDelta(values, doc.counts ?? {});
-  return { id: doc.id, etag: doc._etag ?? '', values };
+  return {
+    id: doc.id,
+    etag: doc._etag ?? '',
+    values,
+    ...(doc.series ? { series: doc.series } : {}),
+    ...(doc.period ? { period: doc.period } : {}),
+  };
 }
 
-function emptyDocument(projectId: string, id: string): CountersDocument {
-  return { id, projectId, type: 'counters', counts: {} };
+function emptyDocument(projectId: string, shard: Omit<Shard, 'values'>): CountersDocument {
+  return {
+    id: shard.id,
+    projectId,
+    type: 'counters',
+    ...(shard.series ? { series: shard.series, period: shard.period! } : {}),
+    counts: {},
+  };
 }

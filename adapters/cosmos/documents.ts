@@ -24,6 +24,9 @@ export interface CountersDocument {
   id: string;
   projectId: string;
   type: 'counters';
+  /** Series documents: which series, and the month (hours) or year (days) they cover. */
+  series?: 'hour' | 'day';
+  period?: string;
   counts: Record<string, number>;
   /** Fields of the project document as stores before the counters were generalised wrote them. */
   byState?: Record<string, number>;

@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   addDelta,
   applyDelta,
@@ -14,6 +15,7 @@ import { labelerOf, queueConfidence, type Task } from '../../shared/domain/task'
 import {
   ConflictError,
   type ClaimRequest,
+  type CounterRead,
   type MutationResult,
   type Page,
   type Recount,
@@ -25,6 +27,9 @@ import {
 import { decodeToken, encodeToken } from '../store/pageTokens';
 import { versioned, type VersionedRow } from './sqliteRows';
 import { unscoredConfidence } from './sqliteSchema';
+
+/** Done tasks read per recount chunk (tens of milliseconds of work between yields to the event loop). */
+const recountChunk = 2_000;
 
 interface QueuedMutation {
   projectId: string;
@@ -43,6 +48,8 @@ interface QueuedMutation {
 export class SqliteTasks implements TaskRepository {
   readonly #db: Database.Database;
   readonly #s;
+  /** Counter reads by shape (prefixes, window): a handful of statements, prepared once. */
+  readonly #counterReads = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -62,19 +69,6 @@ export class SqliteTasks implements TaskRepository {
       projectCounters: db.prepare<[string], { name: string; value: number }>(
         `SELECT name, value FROM counters WHERE project_id = ?
          AND ((name >= 'byState.' AND name < 'byState/') OR name = 'labeledReviewed')`,
-      ),
-      countersWithPrefix: db.prepare<[string, string, string], { name: string; value: number }>(
-        'SELECT name, value FROM counters WHERE project_id = ? AND name >= ? AND name < ?',
-      ),
-      clearCounters: db.prepare('DELETE FROM counters WHERE project_id = ?'),
-      countByState: db.prepare<[string], { state: Task['state']; n: number }>(
-        `SELECT state, count(*) AS n FROM tasks WHERE project_id = ? AND state NOT IN ('labeled', 'skipped')
-         GROUP BY state`,
-      ),
-      // Only what taskContribution reads of a done task: parsing the annotation alone, not the whole document.
-      doneTasks: db.prepare<[string], { state: Task['state']; annotation: string | null; skip: string | null }>(
-        `SELECT state, json_extract(doc, '$.annotation') AS annotation, json_extract(doc, '$.skip') AS skip
-         FROM tasks WHERE project_id = ? AND state IN ('labeled', 'skipped')`,
       ),
       claimNew: db.prepare<[string, number], VersionedRow & { id: string }>(
         `SELECT id, version, doc FROM tasks WHERE project_id = ? AND state = 'new' ORDER BY shuffle_key LIMIT ?`,
@@ -220,24 +214,81 @@ export class SqliteTasks implements TaskRepository {
     return applyDelta(emptyCounters(), delta);
   }
 
-  async counterValues(projectId: string, prefixes?: readonly string[]): Promise<CounterDelta> {
-    const rows = prefixes
-      ? prefixes.flatMap((p) => this.#s.countersWithPrefix.all(projectId, p, p + '\u{10ffff}'))
-      : this.#s.counters.all(projectId);
+  async counterValues(projectId: string, read: CounterRead = {}): Promise<CounterDelta> {
+    const { prefixes, window } = read;
+    const where = ['project_id = @projectId'];
+    const params: Record<string, string> = { projectId };
+    if (prefixes) {
+      where.push(`(${prefixes.map((_, i) => `(name >= @p${i} AND name < @q${i})`).join(' OR ')})`);
+      prefixes.forEach((p, i) => {
+        params[`p${i}`] = p;
+        params[`q${i}`] = p + '\u{10ffff}';
+      });
+    }
+    if (window) {
+      // The series' period is the key's last segment (shared/domain/counters.ts seriesOf; inWindow is the rule).
+      where.push(`NOT ((name LIKE 'hour.%' OR name LIKE '%.hour.%') AND substr(name, -13) < @hoursFrom)`);
+      where.push(`NOT ((name LIKE 'day.%' OR name LIKE '%.day.%') AND substr(name, -10) < @daysFrom)`);
+      params.hoursFrom = window.hoursFrom;
+      params.daysFrom = window.daysFrom;
+    }
+    const sql = `SELECT name, value FROM counters WHERE ${where.join(' AND ')}`;
+    let statement = this.#counterReads.get(sql);
+    if (!statement) this.#counterReads.set(sql, (statement = this.#db.prepare(sql)));
     const values: CounterDelta = {};
-    for (const r of rows) if (r.value !== 0) values[r.name] = r.value;
+    for (const r of statement.all(params) as Array<{ name: string; value: number }>) {
+      if (r.value !== 0) values[r.name] = r.value;
+    }
     return values;
   }
 
-  /** One transaction: the counts and the rewrite see the same tasks, so no concurrent write can be lost. */
+  /**
+   * Rebuilds the counters from the tasks without holding up the process: the scan reads a snapshot (its own
+   * read-only connection in one read transaction, WAL keeps it stable while writers go on) in chunks, yielding to
+   * the event loop between them, so labelers' requests keep flowing while 100K labeled tasks are recounted. Every
+   * write changes a task and its counters in one transaction, so the drift found in the snapshot (its tasks'
+   * counters minus its stored counters) is still the drift now, and adding it repairs the live counters exactly.
+   */
   async recountCounters(projectId: string): Promise<Recount> {
-    return this.#db
-      .transaction((): Recount => {
-        const stored: CounterDelta = {};
-        for (const r of this.#s.counters.all(projectId)) if (r.value !== 0) stored[r.name] = r.value;
-        const total: CounterDelta = {};
-        for (const row of this.#s.countByState.all(projectId)) addDelta(total, { [`byState.${row.state}`]: row.n });
-        for (const row of this.#s.doneTasks.iterate(projectId)) {
+    const reader = this.#db.memory ? this.#db : new Database(this.#db.name, { readonly: true, fileMustExist: true });
+    let drift: CounterDelta;
+    try {
+      if (reader !== this.#db) reader.pragma('busy_timeout = 5000');
+      drift = await this.#snapshotDrift(reader, projectId);
+    } finally {
+      if (reader !== this.#db) reader.close();
+    }
+    this.#db.transaction(() => this.#bump(projectId, drift)).immediate();
+    return { counters: this.#readCounters(projectId), drift };
+  }
+
+  async #snapshotDrift(reader: Database.Database, projectId: string): Promise<CounterDelta> {
+    const storedRows = reader.prepare<[string], { name: string; value: number }>(
+      'SELECT name, value FROM counters WHERE project_id = ?',
+    );
+    const byState = reader.prepare<[string], { state: Task['state']; n: number }>(
+      `SELECT state, count(*) AS n FROM tasks WHERE project_id = ? AND state NOT IN ('labeled', 'skipped')
+       GROUP BY state`,
+    );
+    // Only what taskContribution reads of a done task: its annotation or skip, not the whole document.
+    const doneChunk = reader.prepare<
+      [string, string, number],
+      { id: string; state: Task['state']; annotation: string | null; skip: string | null }
+    >(
+      `SELECT id, state, json_extract(doc, '$.annotation') AS annotation, json_extract(doc, '$.skip') AS skip
+       FROM tasks WHERE project_id = ? AND id > ? AND state IN ('labeled', 'skipped') ORDER BY id LIMIT ?`,
+    );
+    const inMemory = reader === this.#db;
+    // An in-memory database has one connection: one synchronous transaction is its snapshot.
+    reader.exec(inMemory ? 'BEGIN IMMEDIATE' : 'BEGIN');
+    try {
+      const stored: CounterDelta = {};
+      for (const r of storedRows.all(projectId)) if (r.value !== 0) stored[r.name] = r.value;
+      const total: CounterDelta = {};
+      for (const row of byState.all(projectId)) addDelta(total, { [`byState.${row.state}`]: row.n });
+      for (let after = ''; ;) {
+        const rows = doneChunk.all(projectId, after, recountChunk);
+        for (const row of rows) {
           const done = {
             state: row.state,
             annotation: row.annotation ? JSON.parse(row.annotation) : undefined,
@@ -245,11 +296,14 @@ export class SqliteTasks implements TaskRepository {
           };
           addDelta(total, taskContribution(done as Task));
         }
-        this.#s.clearCounters.run(projectId);
-        this.#bump(projectId, total);
-        return { counters: applyDelta(emptyCounters(), total), drift: counterDrift(stored, total) };
-      })
-      .immediate();
+        if (rows.length < recountChunk) break;
+        after = rows[rows.length - 1]!.id;
+        if (!inMemory) await yieldToEventLoop();
+      }
+      return counterDrift(stored, total);
+    } finally {
+      reader.exec('COMMIT');
+    }
   }
 
   async claim(projectId: string, request: ClaimRequest): Promise<Task[]> {

@@ -27,6 +27,6 @@ export async function runsWithFieldOutcomes(
   projectId: string,
   runs: readonly TrainingRun[],
 ): Promise<Array<TrainingRun & { fieldOutcomes: Record<PrelabelOutcome, number> }>> {
-  const values = await services().store.tasks.counterValues(projectId, ['run.']);
+  const values = await services().store.tasks.counterValues(projectId, { prefixes: ['run.'] });
   return runs.map((run) => ({ ...run, fieldOutcomes: runOutcomes(values, run.id) }));
 }

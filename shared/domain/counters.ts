@@ -14,10 +14,13 @@ import { taskStates, type Task, type TaskState } from './task';
  *  - `outcome.<o>`, `run.<runId>.<o>`  how labelers treated prelabels (accepted / edited / cleared), overall and per run
  *  - `boxes`, `label.<label>`       boxes (or classification labels) on labeled tasks, in total and per class
  *  - `skipped.<reason>`             skipped tasks by reason
- *  - `hour.<yyyy-mm-ddThh>`         labeled tasks by the UTC hour they were submitted (progress over time)
+ *  - `hour.<yyyy-mm-ddThh>`, `day.<yyyy-mm-dd>`  labeled tasks by the UTC hour and day they were submitted
  *  - `labeler.<id>.…`               per labeler: labeled, skipped, boxes, outcome.<o>, timed (submissions that said
  *                                   how long they took), deciseconds (their sum), secondsBucket.<i> (a histogram for
- *                                   median and p90), hour.<h> (images done per hour: throughput, last activity)
+ *                                   median and p90), hour.<h> and day.<d> (images done: throughput, last activity)
+ *
+ * The hour and day keys are series that grow with the project's age; a reader asks for a window of them
+ * (`CounterWindow`), so what a dashboard reads stays bounded however long a project runs.
  */
 export interface ProjectCounters {
   byState: Record<TaskState, number>;
@@ -59,6 +62,30 @@ export function hourOf(iso: string): string | undefined {
   return /^\d{4}-\d{2}-\d{2}T\d{2}/.exec(iso)?.[0];
 }
 
+/**
+ * Which part of the time series a read wants: hour keys from `hoursFrom` (`2026-11-29T14`) on and day keys from
+ * `daysFrom` (`2025-12-01`) on; every other counter is read whole.
+ */
+export interface CounterWindow {
+  hoursFrom: string;
+  daysFrom: string;
+}
+
+/** The series a key belongs to and its period (the key's last segment), or undefined for a plain counter. */
+export function seriesOf(key: string): { series: 'hour' | 'day'; period: string } | undefined {
+  const dot = key.lastIndexOf('.');
+  const kind = key.slice(key.lastIndexOf('.', dot - 1) + 1, dot);
+  if (kind !== 'hour' && kind !== 'day') return undefined;
+  return { series: kind, period: key.slice(dot + 1) };
+}
+
+/** Whether a counter falls inside the window (plain counters always do). */
+export function inWindow(key: string, window: CounterWindow): boolean {
+  const s = seriesOf(key);
+  if (!s) return true;
+  return s.period >= (s.series === 'hour' ? window.hoursFrom : window.daysFrom);
+}
+
 export function secondsBucketOf(seconds: number): number {
   const i = secondsBucketBounds.findIndex((bound) => seconds <= bound);
   return i === -1 ? secondsBucketBounds.length : i;
@@ -82,7 +109,9 @@ export function taskContribution(t: Task): CounterDelta {
     const hour = hourOf(a.at);
     if (hour) {
       add(`hour.${hour}`);
+      add(`day.${hour.slice(0, 10)}`);
       add(`${labeler}.hour.${hour}`);
+      add(`${labeler}.day.${hour.slice(0, 10)}`);
     }
     if (a.prelabelOutcome) {
       add('labeledReviewed');
@@ -100,7 +129,10 @@ export function taskContribution(t: Task): CounterDelta {
     add(`skipped.${t.skip.reason ?? 'unspecified'}`);
     add(`${labeler}.skipped`);
     const hour = hourOf(t.skip.at);
-    if (hour) add(`${labeler}.hour.${hour}`);
+    if (hour) {
+      add(`${labeler}.hour.${hour}`);
+      add(`${labeler}.day.${hour.slice(0, 10)}`);
+    }
   }
   return c;
 }

@@ -7,6 +7,7 @@ import {
   runOutcomes,
   secondsBucketBounds,
   type CounterDelta,
+  type CounterWindow,
   type PrelabelOutcome,
 } from './counters';
 import type { Member, TrainingRun } from './labelingRecords';
@@ -113,7 +114,9 @@ export interface LabelerPerformance {
   /** From submissions that said how long the image was on screen (`secondsOnTask`); read from a histogram. */
   secondsPerImage?: { median: number; p90: number; mean: number; timedSubmissions: number };
   prelabels: Record<PrelabelOutcome, number>;
-  /** The UTC hour (start) of the labeler's last submission or skip. */
+  /** The UTC day of the labeler's last submission or skip (within the last year). */
+  lastActiveDay?: string;
+  /** The UTC hour (start) of the labeler's last submission or skip, when it was within the last 48 hours. */
   lastActiveHour?: string;
   /** Images done (labeled or skipped): the last 60 minutes, estimated from hour buckets; and the last 24 hours. */
   throughput: { lastHour: number; lastDay: number };
@@ -129,11 +132,42 @@ function hourStartMs(hour: string): number {
   return Date.parse(`${hour}:00:00.000Z`);
 }
 
-/** Counter keys under `prefix`, with the prefix cut off. */
-function under(values: CounterDelta, prefix: string): Array<[string, number]> {
-  return Object.entries(values)
-    .filter(([key]) => key.startsWith(prefix))
-    .map(([key, n]) => [key.slice(prefix.length), n]);
+/**
+ * The counters grouped by their first segment in one pass (`label.cat` → group `label`, key `cat`), with each
+ * labeler's keys grouped apart: the dashboard reads thousands of counters, so no figure scans them all again.
+ */
+interface GroupedCounters {
+  top: Map<string, Map<string, number>>;
+  labelers: Map<string, Map<string, number>>;
+}
+
+function grouped(values: CounterDelta): GroupedCounters {
+  const top = new Map<string, Map<string, number>>();
+  const labelers = new Map<string, Map<string, number>>();
+  for (const [key, n] of Object.entries(values)) {
+    const dot = key.indexOf('.');
+    const group = dot === -1 ? key : key.slice(0, dot);
+    const rest = dot === -1 ? '' : key.slice(dot + 1);
+    if (group === 'labeler') {
+      const end = rest.indexOf('.');
+      const id = rest.slice(0, end);
+      let own = labelers.get(id);
+      if (!own) labelers.set(id, (own = new Map()));
+      own.set(rest.slice(end + 1), n);
+    } else {
+      let entries = top.get(group);
+      if (!entries) top.set(group, (entries = new Map()));
+      entries.set(rest, n);
+    }
+  }
+  return { top, labelers };
+}
+
+/** The keys under `prefix` of one group (`hour.` of a labeler's keys), with the prefix cut off. */
+function under(entries: Map<string, number> | undefined, prefix = ''): Array<[string, number]> {
+  const found: Array<[string, number]> = [];
+  for (const [key, n] of entries ?? []) if (key.startsWith(prefix)) found.push([key.slice(prefix.length), n]);
+  return found;
 }
 
 /**
@@ -166,25 +200,32 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-function outcomesUnder(values: CounterDelta, prefix: string): Record<PrelabelOutcome, number> {
-  return Object.fromEntries(prelabelOutcomes.map((o) => [o, values[`${prefix}${o}`] ?? 0])) as Record<
+function outcomesIn(entries: Map<string, number> | undefined, prefix = ''): Record<PrelabelOutcome, number> {
+  return Object.fromEntries(prelabelOutcomes.map((o) => [o, entries?.get(`${prefix}${o}`) ?? 0])) as Record<
     PrelabelOutcome,
     number
   >;
 }
 
+/** The latest period of a series' entries (periods sort as strings). */
+function latest(entries: ReadonlyArray<[string, number]>): string {
+  return entries.reduce((max, [period]) => (period > max ? period : max), '');
+}
+
 function labelerPerformance(
   labelerId: string,
-  values: CounterDelta,
+  own: Map<string, number>,
   role: Member['role'] | undefined,
   now: number,
 ): LabelerPerformance {
-  const prefix = `labeler.${labelerId}.`;
-  const get = (key: string) => values[prefix + key] ?? 0;
+  const get = (key: string) => own.get(key) ?? 0;
   const labeled = get('labeled');
   const timed = get('timed');
   const buckets = Array.from({ length: secondsBucketBounds.length + 1 }, (_, i) => get(`secondsBucket.${i}`));
-  const hours = under(values, `${prefix}hour.`).filter(([, n]) => n > 0);
+  const window = dashboardWindow(new Date(now));
+  // Only what a windowed read returns, so a store's full counters and its windowed ones show the same dashboard.
+  const hours = under(own, 'hour.').filter(([h, n]) => n > 0 && h >= window.hoursFrom);
+  const days = under(own, 'day.').filter(([d, n]) => n > 0 && d >= window.daysFrom);
   const byHour = new Map(hours);
   const current = hourKey(now);
   const previous = hourKey(now - hourMs);
@@ -206,15 +247,9 @@ function labelerPerformance(
     ...(timed > 0 && median !== undefined && p90 !== undefined
       ? { secondsPerImage: { median, p90, mean: round1(get('deciseconds') / 10 / timed), timedSubmissions: timed } }
       : {}),
-    prelabels: outcomesUnder(values, `${prefix}outcome.`),
-    ...(hours.length > 0
-      ? {
-          lastActiveHour: `${hours
-            .map(([h]) => h)
-            .sort()
-            .at(-1)}:00:00.000Z`,
-        }
-      : {}),
+    prelabels: outcomesIn(own, 'outcome.'),
+    ...(days.length > 0 ? { lastActiveDay: latest(days) } : {}),
+    ...(hours.length > 0 ? { lastActiveHour: `${latest(hours)}:00:00.000Z` } : {}),
     throughput: { lastHour: Math.round(lastHour), lastDay: Math.round(lastDay) },
   };
 }
@@ -250,7 +285,13 @@ function runSummary(run: TrainingRun, values: CounterDelta): RunSummary {
   };
 }
 
-function mlAssistView(project: Project, runs: readonly TrainingRun[], values: CounterDelta, labeled: number) {
+function mlAssistView(
+  project: Project,
+  runs: readonly TrainingRun[],
+  values: CounterDelta,
+  outcomes: Map<string, number> | undefined,
+  labeled: number,
+) {
   const settings = project.mlAssist;
   const sorted = [...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const active = sorted.find(isActiveRun);
@@ -271,19 +312,17 @@ function mlAssistView(project: Project, runs: readonly TrainingRun[], values: Co
       ? { lastRunOutcome: { runId: last.id, state: last.state, ...(lastReason ? { reason: lastReason } : {}) } }
       : {}),
     runs: sorted.map((run) => runSummary(run, values)),
-    prelabelOutcomes: outcomesUnder(values, 'outcome.'),
+    prelabelOutcomes: outcomesIn(outcomes),
   };
   return view;
 }
 
-function series(values: CounterDelta, now: number) {
-  const hours = under(values, 'hour.');
+function series(byHour: Map<string, number> | undefined, byDay: Map<string, number> | undefined, now: number) {
   const hourly = Array.from({ length: 48 }, (_, i) => {
     const hour = hourKey(now - (47 - i) * hourMs);
-    return { hour: `${hour}:00:00.000Z`, labeled: values[`hour.${hour}`] ?? 0 };
+    return { hour: `${hour}:00:00.000Z`, labeled: byHour?.get(hour) ?? 0 };
   });
-  const perDay = new Map<string, number>();
-  for (const [hour, n] of hours) perDay.set(hour.slice(0, 10), (perDay.get(hour.slice(0, 10)) ?? 0) + n);
+  const perDay = new Map(under(byDay).filter(([, n]) => n > 0));
   const days = [...perDay.keys()].sort();
   const daily: Array<{ day: string; labeled: number }> = [];
   if (days.length > 0) {
@@ -298,9 +337,17 @@ function series(values: CounterDelta, now: number) {
   return { hourly, daily };
 }
 
+/** The part of the hour and day series the dashboard shows: 48 hours, and a year of days. */
+export function dashboardWindow(now: Date): CounterWindow {
+  return {
+    hoursFrom: hourKey(now.getTime() - 47 * hourMs),
+    daysFrom: new Date(now.getTime() - 365 * 24 * hourMs).toISOString().slice(0, 10),
+  };
+}
+
 export interface DashboardInput {
   project: Project;
-  /** Every maintained counter of the project (store.tasks.counterValues). */
+  /** The project's maintained counters (store.tasks.counterValues), series at least within `dashboardWindow`. */
   values: CounterDelta;
   runs: readonly TrainingRun[];
   members: readonly Member[];
@@ -313,9 +360,10 @@ export function buildDashboard(input: DashboardInput): Dashboard {
   const { project, values, runs, members } = input;
   const now = input.now.getTime();
   const c = applyDelta(emptyCounters(), values);
+  const groups = grouped(values);
   const live = liveTotal(c);
   const labelOrder = project.labels.map((l) => l.name);
-  const classCounts = new Map(under(values, 'label.').map(([k, n]) => [decodeCounterSegment(k), n]));
+  const classCounts = new Map(under(groups.top.get('label')).map(([k, n]) => [decodeCounterSegment(k), n]));
   const byLabel = [
     ...labelOrder.map((label) => ({ label, count: classCounts.get(label) ?? 0 })),
     // Classes no longer in the project's list still have boxes on labeled images.
@@ -324,16 +372,11 @@ export function buildDashboard(input: DashboardInput): Dashboard {
       .map(([label, count]) => ({ label, count })),
   ];
   const roles = new Map(members.map((m) => [m.userId, m.role]));
-  const labelerIds = new Set(
-    Object.keys(values)
-      .filter((key) => key.startsWith('labeler.'))
-      .map((key) => key.split('.')[1]!),
-  );
-  const labelers = [...labelerIds]
-    .map((id) => labelerPerformance(id, values, roles.get(decodeCounterSegment(id)), now))
+  const labelers = [...groups.labelers]
+    .map(([id, own]) => labelerPerformance(id, own, roles.get(decodeCounterSegment(id)), now))
     .filter((l) => input.onlyLabeler === undefined || l.labelerId === input.onlyLabeler)
     .sort((a, b) => b.labeled - a.labeled || (a.labelerId < b.labelerId ? -1 : 1));
-  const skippedByReason = Object.fromEntries(under(values, 'skipped.').filter(([, n]) => n > 0));
+  const skippedByReason = Object.fromEntries(under(groups.top.get('skipped')).filter(([, n]) => n > 0));
   return {
     projectId: project.id,
     generatedAt: input.now.toISOString(),
@@ -353,8 +396,8 @@ export function buildDashboard(input: DashboardInput): Dashboard {
     },
     classes: { total: values.boxes ?? 0, byLabel },
     queue: { manual: c.byState.new, prelabeled: c.byState.prelabeled, inProgress: c.byState.assigned },
-    progressOverTime: series(values, now),
-    mlAssist: mlAssistView(project, runs, values, c.byState.labeled),
+    progressOverTime: series(groups.top.get('hour'), groups.top.get('day'), now),
+    mlAssist: mlAssistView(project, runs, values, groups.top.get('outcome'), c.byState.labeled),
     labelers,
   };
 }

@@ -1,5 +1,5 @@
 import type { Decision } from '../domain/blobFacts';
-import type { CounterDelta, ProjectCounters } from '../domain/counters';
+import type { CounterDelta, CounterWindow, ProjectCounters } from '../domain/counters';
 import type { Batch, Member, TrainingRun } from '../domain/labelingRecords';
 import type { Project } from '../domain/project';
 import type { Assignment, Task, TaskState } from '../domain/task';
@@ -87,6 +87,11 @@ export interface ClaimRequest {
   order: 'shuffled' | 'leastConfidentFirst';
 }
 
+export interface CounterRead {
+  prefixes?: readonly string[];
+  window?: CounterWindow;
+}
+
 /** What a recount found: the counters rebuilt from the tasks, and how far the stored ones had drifted from them. */
 export interface Recount {
   counters: ProjectCounters;
@@ -107,10 +112,11 @@ export interface TaskRepository {
   list(projectId: string, query: TaskQuery): Promise<Page<Task>>;
   counters(projectId: string): Promise<ProjectCounters>;
   /**
-   * Every maintained counter (shared/domain/counters.ts) whose key starts with one of `prefixes` (all of them when
-   * omitted): the dashboard's figures, read without touching a task.
+   * The maintained counters (shared/domain/counters.ts) whose key starts with one of `prefixes` (all when omitted),
+   * hour and day series only within `window` (whole when omitted): the dashboard's figures, read without touching
+   * a task.
    */
-  counterValues(projectId: string, prefixes?: readonly string[]): Promise<CounterDelta>;
+  counterValues(projectId: string, read?: CounterRead): Promise<CounterDelta>;
   /** Rebuilds the project's counters from its tasks and stores them (the reconcile timer's repair). */
   recountCounters(projectId: string): Promise<Recount>;
   /**

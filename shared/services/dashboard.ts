@@ -1,4 +1,4 @@
-import { buildDashboard, type Dashboard } from '../domain/dashboard';
+import { buildDashboard, dashboardWindow, type Dashboard } from '../domain/dashboard';
 import type { Project } from '../domain/project';
 import type { Store } from '../ports/store';
 
@@ -21,8 +21,9 @@ export class DashboardService {
   /** `onlyLabeler`: a labeler's view (the project's figures and their own row). */
   async dashboard(project: Project, onlyLabeler?: string): Promise<Dashboard> {
     const { store } = this.#d;
+    const now = this.#d.now?.() ?? new Date();
     const [values, runs, members] = await Promise.all([
-      store.tasks.counterValues(project.id),
+      store.tasks.counterValues(project.id, { window: dashboardWindow(now) }),
       store.trainingRuns.list(project.id),
       store.members.list(project.id),
     ]);
@@ -31,7 +32,7 @@ export class DashboardService {
       values,
       runs,
       members,
-      now: this.#d.now?.() ?? new Date(),
+      now,
       ...(onlyLabeler !== undefined ? { onlyLabeler } : {}),
     });
   }

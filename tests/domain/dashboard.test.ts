@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDelta, counterDelta, secondsBucketBounds, type CounterDelta } from '../../shared/domain/counters';
-import { buildDashboard, histogramQuantile } from '../../shared/domain/dashboard';
+import { addDelta, counterDelta, inWindow, secondsBucketBounds, type CounterDelta } from '../../shared/domain/counters';
+import { buildDashboard, dashboardWindow, histogramQuantile } from '../../shared/domain/dashboard';
 import type { TrainingRun } from '../../shared/domain/labelingRecords';
 import type { Task } from '../../shared/domain/task';
 import { aProject } from '../store/storeFixtures';
@@ -143,6 +143,7 @@ describe('dashboard figures', () => {
       boxes: 3,
       boxesPerImage: 1,
       prelabels: { accepted: 1, edited: 0, cleared: 0 },
+      lastActiveDay: '2026-12-01',
       lastActiveHour: '2026-12-01T14:00:00.000Z',
       // This hour: 2 (14:01, 14:20); the previous hour's one (13:50) counts half, 30 minutes into this hour.
       // The last 24 hours: 3 (the submission of Nov 30, 10:00 is older).
@@ -155,6 +156,18 @@ describe('dashboard figures', () => {
     expect(ann.secondsPerImage!.median).toBeLessThanOrEqual(10);
     expect(d.labelers[1]).toMatchObject({ labelerId: 'bob', labeled: 1, throughput: { lastHour: 0, lastDay: 0 } });
     expect(d.labelers[1]!.secondsPerImage).toBeUndefined();
+
+    // The dashboard reads only a window of the series (48 hours, a year of days): nothing it shows is lost.
+    const windowed = Object.fromEntries(
+      Object.entries(countersOf(tasks)).filter(([key]) => inWindow(key, dashboardWindow(now))),
+    );
+    expect(buildDashboard({ project, values: windowed, runs: [], members: [], now })).toEqual(d);
+    expect(Object.keys(windowed).length).toBeLessThan(Object.keys(countersOf(tasks)).length);
+    // Active more than 48 hours ago: the day is known, the hour is not read.
+    expect(d.labelers[1]).toMatchObject({ lastActiveDay: '2026-11-29' });
+    expect(
+      buildDashboard({ project, values: windowed, runs: [], members: [], now }).labelers[1]!.lastActiveHour,
+    ).toBeUndefined();
 
     // A labeler sees their own row only.
     expect(dashboardOf(tasks, [], 'bob').labelers.map((l) => l.labelerId)).toEqual(['bob']);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { counterSegment } from '../../shared/domain/counters';
+import { counterSegment, inWindow } from '../../shared/domain/counters';
 import type { Task } from '../../shared/domain/task';
 import { ConflictError, type Store } from '../../shared/ports/store';
 import {
@@ -527,6 +527,7 @@ export function describeTasksAndProjectsContract(
           'skipped.unspecified': 1,
           'hour.2026-12-01T14': 2,
           'hour.2026-12-01T15': 1,
+          'day.2026-12-01': 3,
           [`${alice}.labeled`]: 2,
           [`${alice}.skipped`]: 1,
           [`${alice}.boxes`]: 3,
@@ -534,23 +535,50 @@ export function describeTasksAndProjectsContract(
           [`${alice}.deciseconds`]: 343,
           [`${alice}.hour.2026-12-01T14`]: 1,
           [`${alice}.hour.2026-12-01T15`]: 2,
+          [`${alice}.day.2026-12-01`]: 3,
           [`${oddLabeler}.labeled`]: 1,
           [`${oddLabeler}.skipped`]: 1,
           [`${oddLabeler}.outcome.edited`]: 1,
         });
         expect(values).toEqual(await recountAll(store, p));
-        expect(await store.tasks.counterValues(p, ['run.', 'label.'])).toEqual({
+        expect(await store.tasks.counterValues(p, { prefixes: ['run.', 'label.'] })).toEqual({
           'run.run-000000250.accepted': 1,
           'run.run-000000250.edited': 1,
           'label.cat': 2,
           'label.dog': 1,
           [`label.${counterSegment(odd)}`]: 1,
         });
-        expect(await store.tasks.counterValues(p, [`${alice}.hour.`])).toEqual({
+        expect(await store.tasks.counterValues(p, { prefixes: [`${alice}.hour.`] })).toEqual({
           [`${alice}.hour.2026-12-01T14`]: 1,
           [`${alice}.hour.2026-12-01T15`]: 2,
         });
         expect(await store.tasks.counterValues('proj-b')).toEqual({});
+      });
+
+      it('reads the hour and day series only within the window asked for, every other counter whole', async () => {
+        await labelSome();
+        const all = await store.tasks.counterValues(p);
+        const window = { hoursFrom: '2026-12-01T15', daysFrom: '2026-12-02' };
+        const windowed = await store.tasks.counterValues(p, { window });
+        const alice = `labeler.${counterSegment('alice')}`;
+        expect(windowed).toEqual(Object.fromEntries(Object.entries(all).filter(([key]) => inWindow(key, window))));
+        expect(windowed['hour.2026-12-01T15']).toBe(1);
+        expect(windowed['hour.2026-12-01T14']).toBeUndefined();
+        expect(windowed['day.2026-12-01']).toBeUndefined();
+        expect(windowed[`${alice}.hour.2026-12-01T15`]).toBe(2);
+        expect(windowed[`${alice}.day.2026-12-01`]).toBeUndefined();
+        expect(windowed[`${alice}.labeled`]).toBe(2);
+        expect(windowed['label.cat']).toBe(2);
+        expect(
+          await store.tasks.counterValues(p, {
+            prefixes: [`${alice}.`],
+            window: { hoursFrom: '2026-12-02T00', daysFrom: '2026-12-01' },
+          }),
+        ).toEqual(
+          Object.fromEntries(
+            Object.entries(all).filter(([key]) => key.startsWith(`${alice}.`) && !key.startsWith(`${alice}.hour.`)),
+          ),
+        );
       });
 
       it("takes a removed image's labels out of every figure, and puts them back when the blob returns", async () => {

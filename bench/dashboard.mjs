@@ -1,0 +1,336 @@
+#!/usr/bin/env node
+// The project dashboard at COCO train2017's scale, over real HTTP against devhost + SQLite: 118,287 images of which
+// 98,287 are labeled with 860,001 boxes in all (COCO train2017's box count), by 20 labelers over the last 30 days
+// (so the per-labeler hour series are as long as a month of work makes them), and 20,000 still new. Measures
+// `GET …/dashboard` idle and while 20 labelers submit (paced), the recount that repairs the counters (the
+// reconcile timer's job), and the number of counters behind the dashboard.
+//
+// The tasks are written straight into devhost's SQLite file before it starts (far cheaper than ingesting 118K
+// blobs; the labeling path never reads a blob). Results go to bench/results/dashboard.json.
+//
+// Usage: npm run bench:dashboard [-- --labelers 20 --think-ms 40 --seconds 30 --tasks 118287 --labeled 98287
+//        --boxes 860001]
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { waitForReady } from './support/devhostProcess.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { SqliteStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteStore.js'));
+const { decideBlobCreated } = require(path.join(root, 'dist/shared/domain/blobFacts.js'));
+const { taskIdFor } = require(path.join(root, 'dist/shared/domain/task.js'));
+const { mulberry32 } = require(path.join(root, 'dist/shared/util/seededRandom.js'));
+
+const { values: args } = parseArgs({
+  options: {
+    labelers: { type: 'string', default: '20' },
+    'think-ms': { type: 'string', default: '40' },
+    seconds: { type: 'string', default: '30' },
+    tasks: { type: 'string', default: '118287' },
+    labeled: { type: 'string', default: '98287' },
+    boxes: { type: 'string', default: '860001' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const labelerCount = Number(args.labelers);
+const taskCount = Number(args.tasks);
+const labeledCount = Number(args.labeled);
+const boxCount = Number(args.boxes);
+const loadSeconds = Number(args.seconds);
+const thinkMs = Number(args['think-ms']);
+const projectId = 'coco-train';
+const container = 'coco';
+const classes = ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck', 'dog', 'cat', 'bird', 'chair'];
+const goals = { dashboardP99Ms: 20 };
+
+const keys = {
+  masterKey: 'bench-master',
+  systemKeys: { durabletask_extension: 'bench-durable', eventgrid_extension: 'bench-eg' },
+  functionKeys: { default: 'bench-fn' },
+};
+const admin = { id: 'admin', name: 'Admin', roles: ['admin'], token: 'bench-admin' };
+const labelers = Array.from({ length: labelerCount }, (_, i) => {
+  const id = `labeler-${String(i + 1).padStart(2, '0')}@contoso.com`;
+  return { id, name: id, roles: ['labeler'], token: `labeler-${i + 1}-token` };
+});
+
+// ---------------------------------------------------------------- seeding
+
+function projectRecord(now) {
+  return {
+    id: projectId,
+    name: 'COCO train2017 (dashboard benchmark)',
+    type: 'objectDetection',
+    labels: classes.map((name) => ({ name })),
+    instructions: '',
+    dataset: { connectionSetting: 'AzureWebJobsStorage', container, prefix: 'train2017/', extensions: ['jpg'] },
+    // Past the first threshold with a rejected run's "N more labels", so ML Assist shows a decision (the run is
+    // inserted below); no training starts during the bench.
+    mlAssist: { enabled: true, initialTrainingThreshold: 250, additionalLabelsOnRejectedModel: 250_000 },
+    batchPolicy: { size: 75, leaseMinutes: 60 },
+    incrementalRefresh: { enabled: false, intervalMinutes: 60 },
+    status: 'active',
+    createdAt: now,
+    createdBy: admin.id,
+    updatedAt: now,
+  };
+}
+
+/** Registers the tasks as ingestion would, then labels the first `labeledCount` as labelers would have. */
+async function seed(dataDir) {
+  const store = new SqliteStore(path.join(dataDir, 'labels.db'));
+  const nowMs = Date.now();
+  const now = new Date(nowMs).toISOString();
+  const random = mulberry32(7);
+  const t0 = performance.now();
+  const perImage = Math.floor(boxCount / labeledCount);
+  const withOneMore = boxCount - perImage * labeledCount;
+  try {
+    await store.projects.insert(projectRecord(now));
+    const chunk = 10_000;
+    for (let start = 0; start < taskCount; start += chunk) {
+      const items = [];
+      for (let i = start; i < Math.min(taskCount, start + chunk); i++) {
+        const blobPath = `train2017/${String(i).padStart(12, '0')}.jpg`;
+        const facts = {
+          container,
+          blobPath,
+          blobUrl: `http://127.0.0.1:10000/devstoreaccount1/${container}/${blobPath}`,
+          contentType: 'image/jpeg',
+          sizeBytes: 160_000 + (i % 1000),
+          eTag: `"0x8DC${i.toString(16).padStart(12, '0')}"`,
+          sequencer: '',
+          width: 640,
+          height: 480,
+        };
+        const labeled = i < labeledCount;
+        const boxes = labeled ? perImage + (i < withOneMore ? 1 : 0) : 0;
+        // Working hours over the last 30 days: a labeler's submissions fall between 8:00 and 16:00 UTC.
+        const day = Math.floor(random() * 30);
+        const at = new Date(nowMs - (day + 1) * 86_400_000);
+        at.setUTCHours(8 + Math.floor(random() * 8), Math.floor(random() * 60));
+        const by = labelers[i % labelerCount].id;
+        const seconds = Math.round(3 + random() * random() * 60);
+        items.push({
+          taskId: taskIdFor(container, blobPath),
+          mutation: (t) => {
+            const created = decideBlobCreated(projectId, t, facts, now);
+            if (created.kind !== 'write' || !labeled) return created;
+            const annotation = {
+              boxes: Array.from({ length: boxes }, (_, b) => ({
+                label: classes[(i + b) % classes.length],
+                x: 10 + b,
+                y: 10 + b,
+                width: 50,
+                height: 40,
+              })),
+              by,
+              at: at.toISOString(),
+              secondsOnTask: seconds,
+            };
+            return { kind: 'write', task: { ...created.task, state: 'labeled', annotation } };
+          },
+        });
+      }
+      await store.tasks.mutateMany(projectId, items);
+    }
+    for (const l of labelers) {
+      await store.members.put({ projectId, userId: l.id, role: 'labeler', addedAt: now, addedBy: admin.id });
+    }
+    await store.trainingRuns.insert({
+      id: 'run-000000250',
+      projectId,
+      state: 'rejected',
+      threshold: 250,
+      labeledAtRequest: 250,
+      requestedAt: now,
+      trigger: 'threshold',
+      gate: { passed: false, precision: 0.7, recall: 0.4, meanIoU: 0.6, reason: 'precision 0.70 < 0.90' },
+    });
+    const c = await store.tasks.counters(projectId);
+    if (c.byState.labeled !== labeledCount || c.byState.new !== taskCount - labeledCount) {
+      throw new Error(`seeded ${JSON.stringify(c.byState)}`);
+    }
+    const seedSeconds = (performance.now() - t0) / 1000;
+    const r0 = performance.now();
+    const recount = await store.tasks.recountCounters(projectId);
+    const recountSeconds = (performance.now() - r0) / 1000;
+    if (Object.keys(recount.drift).length > 0) throw new Error(`recount drift ${JSON.stringify(recount.drift)}`);
+    const counterKeys = Object.keys(await store.tasks.counterValues(projectId)).length;
+    const boxesCounted = (await store.tasks.counterValues(projectId, { prefixes: ['boxes'] })).boxes;
+    if (boxesCounted !== boxCount) throw new Error(`counted ${boxesCounted} boxes, expected ${boxCount}`);
+    return { seedSeconds, recountSeconds, counterKeys };
+  } finally {
+    await store.close();
+  }
+}
+
+// ---------------------------------------------------------------- devhost and measuring
+
+async function startHost(dataDir) {
+  writeFileSync(path.join(dataDir, 'host-keys.json'), JSON.stringify(keys));
+  writeFileSync(path.join(dataDir, 'users.json'), JSON.stringify({ users: [admin, ...labelers] }));
+  const child = spawn(process.execPath, ['dist/devhost/cli.js', '--no-services'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      DEVHOST_LOG_INVOCATIONS: '0',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      // No training during the bench (the labeled count is far past the threshold the rejected run asked for).
+      TRAINING_POLL_SCHEDULE: '0 0 0 1 1 *',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const baseUrl = await waitForReady(child);
+  return {
+    baseUrl,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function call(host, method, route, token, body, headers = {}) {
+  const t0 = performance.now();
+  const res = await fetch(`${host.baseUrl}/api/${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, text, ms: performance.now() - t0 };
+}
+
+function summary(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  const round = (x) => Math.round(x * 10) / 10;
+  return { n: sorted.length, p50: round(at(50)), p99: round(at(99)), max: round(sorted.at(-1)) };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function pollDashboard(host, { count, everyMs, until }) {
+  const samples = [];
+  let bytes = 0;
+  let last;
+  while (until ? !until() : samples.length < count) {
+    const res = await call(host, 'GET', `projects/${projectId}/dashboard`, admin.token);
+    if (res.status !== 200) throw new Error(`GET dashboard → ${res.status} ${res.text}`);
+    samples.push(res.ms);
+    bytes = res.text.length;
+    last = JSON.parse(res.text);
+    await sleep(everyMs);
+  }
+  return { latency: summary(samples), bytes, last };
+}
+
+/** Labelers submitting paced (a random 0.5–1.5 × thinkMs pause before each submission) until `deadline`. */
+async function labelersSubmitting(host, deadline) {
+  let submissions = 0;
+  const labeler = async (user) => {
+    for (let round = 0; performance.now() < deadline; round++) {
+      let batch;
+      for (;;) {
+        const res = await call(host, 'POST', `projects/${projectId}/batches`, user.token, undefined, {
+          'idempotency-key': `dash-${labelers.indexOf(user)}-${round}`,
+        });
+        if (res.status === 200) {
+          batch = JSON.parse(res.text);
+          break;
+        }
+        if (res.status !== 202) throw new Error(`POST batches → ${res.status} ${res.text}`);
+      }
+      for (const t of batch.tasks) {
+        if (performance.now() >= deadline) break;
+        await sleep(thinkMs * (0.5 + Math.random()));
+        const res = await call(host, 'PUT', `projects/${projectId}/tasks/${t.taskId}/annotation`, user.token, {
+          boxes: [{ label: 'person', x: 100, y: 80, width: 120, height: 200 }],
+          secondsOnTask: 4,
+        });
+        if (res.status !== 200) throw new Error(`PUT annotation → ${res.status} ${res.text}`);
+        submissions++;
+      }
+    }
+  };
+  await Promise.all(labelers.map(labeler));
+  return submissions;
+}
+
+// ---------------------------------------------------------------- main
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'dashboard-bench-'));
+let host;
+try {
+  console.log(`Seeding ${taskCount} tasks (${labeledCount} labeled, ${boxCount} boxes) into ${dataDir} …`);
+  const seeded = await seed(dataDir);
+  console.log(
+    `  seeded in ${seeded.seedSeconds.toFixed(1)} s; recount of every counter ${seeded.recountSeconds.toFixed(2)} s; ` +
+      `${seeded.counterKeys} counters`,
+  );
+  host = await startHost(dataDir);
+  await pollDashboard(host, { count: 20, everyMs: 0 }); // warm-up
+  const idle = await pollDashboard(host, { count: 300, everyMs: 10 });
+  const loadBefore = loadavg()[0];
+  const deadline = performance.now() + loadSeconds * 1000;
+  const [loaded, submissions] = await Promise.all([
+    pollDashboard(host, { everyMs: 20, until: () => performance.now() >= deadline }),
+    labelersSubmitting(host, deadline),
+  ]);
+  const loadAfter = loadavg()[0];
+  const final = await pollDashboard(host, { count: 1, everyMs: 0 });
+  const labeledNow = final.last.totals.labeled;
+  if (labeledNow !== labeledCount + submissions) {
+    throw new Error(`dashboard says ${labeledNow} labeled, expected ${labeledCount + submissions}`);
+  }
+
+  const line = (label, s) =>
+    `  ${label.padEnd(30)} p50 ${s.p50} ms  p99 ${s.p99} ms  max ${s.max} ms  (n=${s.n}; goal p99 ≤ ${goals.dashboardP99Ms} ms)`;
+  console.log(
+    `\nGET …/dashboard on ${taskCount} images, ${boxCount} boxes, ${labelerCount} labelers (${idle.bytes} bytes)`,
+  );
+  console.log(line('idle', idle.latency));
+  console.log(line(`${labelerCount} labelers submitting`, loaded.latency));
+  console.log(
+    `  ${submissions} submissions in ${loadSeconds} s (${Math.round(submissions / loadSeconds)}/s); the dashboard ` +
+      `counted every one. Load average (1 min) before/after: ${loadBefore.toFixed(2)}/${loadAfter.toFixed(2)}`,
+  );
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  console.log(`machine: ${machine}`);
+  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  writeFileSync(
+    path.join(root, 'bench/results/dashboard.json'),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        command: ['npm run bench:dashboard', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
+          ' ',
+        ),
+        setup: { tasks: taskCount, labeled: labeledCount, boxes: boxCount, labelers: labelerCount, thinkMs },
+        results: {
+          seedSeconds: Math.round(seeded.seedSeconds),
+          recountSeconds: seeded.recountSeconds,
+          counterKeys: seeded.counterKeys,
+          responseBytes: idle.bytes,
+          idle: idle.latency,
+          whileSubmitting: { ...loaded.latency, submissions, seconds: loadSeconds },
+          goalMet: idle.latency.p99 <= goals.dashboardP99Ms && loaded.latency.p99 <= goals.dashboardP99Ms,
+        },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+} finally {
+  await host?.stop();
+  if (!args.keep) rmSync(dataDir, { recursive: true, force: true });
+}
