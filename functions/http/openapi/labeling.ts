@@ -2,6 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { annotationSchemaFor } from '../../../shared/domain/annotation';
 import { idempotencyKeySchema } from '../../../shared/domain/ids';
+import { maxLabels } from '../../../shared/services/projects';
 import { paramsSchema as batchRequestParams } from '../../batchRequestStatus';
 import { paramsSchema as annotationParams } from '../../tasksAnnotation';
 import { skipSchema, paramsSchema as skipParams } from '../../tasksSkip';
@@ -9,12 +10,13 @@ import { jsonBody, jsonResponse, projectParams, route } from './components';
 import { allocatingSchema, batchSchema, nextTaskSchema, submissionSchema } from './views';
 
 // The annotation schema is built per project and image (labels, image size; shared/domain/annotation.ts). These are
-// its two shapes, from the same builder; the label names and the box-inside-the-image rule are checked on top.
-const detectionBody = annotationSchemaFor({ type: 'objectDetection', labels: [] }, { width: null, height: null });
-const classificationBody = annotationSchemaFor(
-  { type: 'imageClassification', labels: [] },
-  { width: null, height: null },
-);
+// its two shapes, from the same builder; the label names and the box-inside-the-image rule are checked on top. The
+// classification shape is the multi-label one for a project with the most labels a project may have (`maxLabels`), so
+// `maxItems` is the bound over all projects; a single-label project takes one.
+const noImage = { width: null, height: null };
+const detectionBody = annotationSchemaFor({ type: 'objectDetection', labels: [] }, noImage);
+const mostLabels = Array.from({ length: maxLabels }, (_, i) => ({ name: `label-${i}` }));
+const classificationBody = annotationSchemaFor({ type: 'imageClassificationMultiLabel', labels: mostLabels }, noImage);
 
 const allocating = jsonResponse("Still allocating: poll `Location` (this request's status URL)", allocatingSchema, {
   Location: { description: 'The batch request status URL', schema: { type: 'string' } },
