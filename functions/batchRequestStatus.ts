@@ -10,7 +10,7 @@ import { readRouteParams } from './http/parse';
 import { problem } from './http/problem';
 
 /** Request ids are Idempotency-Key values (or the ids the app generates for requests without one). */
-const paramsSchema = z.object({ requestId: idempotencyKeySchema });
+export const paramsSchema = z.object({ requestId: idempotencyKeySchema });
 
 /**
  * `GET /api/projects/{projectId}/batches/requests/{requestId}` (labeler, member): the status URL of a batch request

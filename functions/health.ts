@@ -1,15 +1,14 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { BlobHealthProbe } from '../adapters/blob/blobHealthProbe';
 import { connectionSettingNames } from '../adapters/blob/storageConnection';
 import { services } from '../adapters/composition';
 import { pingProbe, runHealthChecks, type HealthProbe } from '../shared/ports/healthProbe';
 import { appSettings } from '../shared/settings';
+import { appVersion } from './http/appVersion';
 
 /** Each check gets this long; a dependency that is slower than this is not healthy enough to serve requests. */
 const checkTimeoutMs = 2_000;
-const version = readAppVersion();
+const version = appVersion();
 
 // Built on first use, not at load: the host (devhost, Azure) sets AzureWebJobsStorage before requests arrive.
 let blobProbe: { connection: string; probe: BlobHealthProbe } | undefined;
@@ -63,12 +62,3 @@ export async function health(_request: HttpRequest, _context: InvocationContext)
 }
 
 app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });
-
-/** The app's package.json version; the nearest package.json above this file (dist/functions/ → repo root). */
-function readAppVersion(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
-    if (path.dirname(dir) === dir) return 'unknown';
-  }
-}

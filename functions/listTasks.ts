@@ -6,7 +6,7 @@ import { taskStates, type Task } from '../shared/domain/task';
 import { decimalIntegerQueryParam, readQuery } from './http/parse';
 import { adminProject } from './http/projectRoute';
 
-const querySchema = z.object({
+export const querySchema = z.object({
   state: z.enum(taskStates).optional(),
   /**
    * Tasks assigned to, labeled by or skipped by this user id. Any id a signed-in caller may have (an admin needs no

@@ -5,7 +5,7 @@ import { userIdSchema } from '../shared/domain/ids';
 import { readRouteParams } from './http/parse';
 import { adminProject } from './http/projectRoute';
 
-const paramsSchema = z.object({ userId: userIdSchema });
+export const paramsSchema = z.object({ userId: userIdSchema });
 
 /** `DELETE /api/projects/{projectId}/members/{userId}` (admin): removes a member; 204 whether or not it existed. */
 export async function deleteMember(request: HttpRequest): Promise<HttpResponseInit> {

@@ -5,8 +5,8 @@ import { userIdSchema } from '../shared/domain/ids';
 import { readJsonBody, readRouteParams } from './http/parse';
 import { adminProject } from './http/projectRoute';
 
-const memberSchema = z.object({ role: z.enum(['labeler', 'admin']) }).strict();
-const paramsSchema = z.object({ userId: userIdSchema });
+export const memberSchema = z.object({ role: z.enum(['labeler', 'admin']) }).strict();
+export const paramsSchema = z.object({ userId: userIdSchema });
 
 /**
  * `PUT /api/projects/{projectId}/members/{userId}` (admin), body `{ "role": "labeler" | "admin" }`: adds or

@@ -7,7 +7,7 @@ import { readQuery } from './http/parse';
 import { projectView } from './http/projectResponse';
 import { projectService } from './http/projectRoute';
 
-const querySchema = z.object({ status: z.enum(projectStatuses).optional() });
+export const querySchema = z.object({ status: z.enum(projectStatuses).optional() });
 
 /**
  * `GET /api/projects[?status=active|paused|archived]`: every project for admins; for labelers only the projects

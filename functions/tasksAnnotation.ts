@@ -11,7 +11,7 @@ import { readJsonBody, readRouteParams } from './http/parse';
 import { notFound } from './http/problem';
 import { signalSubmission } from './http/submissionSignals';
 
-const paramsSchema = z.object({ taskId: taskIdSchema });
+export const paramsSchema = z.object({ taskId: taskIdSchema });
 
 /**
  * `PUT /api/projects/{projectId}/tasks/{taskId}/annotation` (labeler, member): submits boxes (object detection,

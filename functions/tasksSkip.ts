@@ -8,8 +8,8 @@ import { labelingContext, submissionService } from './http/labelingRoute';
 import { readOptionalJsonBody, readRouteParams } from './http/parse';
 import { signalSubmission } from './http/submissionSignals';
 
-const skipSchema = z.object({ reason: z.enum(['noObjects', 'badImage', 'unsure']).optional() }).strict();
-const paramsSchema = z.object({ taskId: taskIdSchema });
+export const skipSchema = z.object({ reason: z.enum(['noObjects', 'badImage', 'unsure']).optional() }).strict();
+export const paramsSchema = z.object({ taskId: taskIdSchema });
 
 /**
  * `POST /api/projects/{projectId}/tasks/{taskId}/skip` (labeler, member), body `{ "reason": "noObjects" | "badImage"

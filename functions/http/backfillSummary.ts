@@ -47,7 +47,7 @@ export async function backfillSummary(client: DurableClient, projectId: string):
 }
 
 /** The extension reports a failed orchestration's error as its output: "Orchestrator function 'X' failed: …". */
-function describeFailure(output: unknown): string {
+export function describeFailure(output: unknown): string {
   const text = typeof output === 'string' ? output : JSON.stringify(output ?? 'unknown failure');
   const firstLine = text.split('\n', 1)[0]!.trim();
   return firstLine.length > 500 ? `${firstLine.slice(0, 497)}...` : firstLine;

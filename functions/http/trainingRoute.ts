@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { services, trainingServices } from '../../adapters/composition';
 import { runOutcomes, type PrelabelOutcome } from '../../shared/domain/counters';
 import type { TrainingRun } from '../../shared/domain/labelingRecords';
+import { trainingRunIdPattern } from '../../shared/domain/training';
 import { TrainingRunService } from '../../shared/services/trainingRuns';
 
 /** Run ids as the app makes them (shared/domain/training.ts): a malformed one cannot name a run. */
-export const runIdSchema = z.string().regex(/^run-\d{9}(-manual)?$/, 'is not a training run id');
+export const runIdSchema = z.string().regex(trainingRunIdPattern, 'is not a training run id');
 
 export function runIdParam(request: HttpRequest): string | undefined {
   const parsed = runIdSchema.safeParse(request.params.runId ?? '');

@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 
 const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('base64url');
 
+/** Every labeler session of a project starts with this; the rest is `labelerDigestLength` base64url characters. */
+export const labelerSessionPrefix = (projectId: string) => `labeler-${projectId}-`;
+export const labelerDigestLength = 16;
+
 /** The labeler's session orchestration: one per (project, labeler); user ids may hold any character. */
 export function labelerSessionId(projectId: string, labelerId: string): string {
-  return `labeler-${projectId}-${digest(labelerId).slice(0, 16)}`;
+  return `${labelerSessionPrefix(projectId)}${digest(labelerId).slice(0, labelerDigestLength)}`;
 }
 
 /** The project's ML Assist coordinator (a singleton orchestration). */

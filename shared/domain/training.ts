@@ -39,6 +39,9 @@ export function trainingRunIdFor(threshold: number): string {
   return `run-${String(threshold).padStart(9, '0')}`;
 }
 
+/** What `trainingRunIdFor` and `manualRunIdFor` make: a string that does not match cannot name a run. */
+export const trainingRunIdPattern = /^run-\d{9}(-manual)?$/;
+
 /** "Train now" at a labeled count: one run per count, so a double click starts one run. */
 export function manualRunIdFor(labeled: number): string {
   return `${trainingRunIdFor(labeled)}-manual`;

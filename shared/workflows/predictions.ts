@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PartApplied } from '../domain/prelabeling';
+import { predictionsInstancePrefix } from '../domain/orchestrationInstances';
 import { activity, orchestration, storeRetry } from './contract';
 
 /** Contracts of the prelabel fan-out (orchestrations/applyPredictions.ts, functions/predictionActivities.ts). */
@@ -60,4 +61,5 @@ export const recordPredictionsApplied = activity<
   storeRetry,
 );
 
-export const predictionsInstanceId = (projectId: string, runId: string) => `predictions-${projectId}-${runId}`;
+export const predictionsInstanceId = (projectId: string, runId: string) =>
+  `${predictionsInstancePrefix(projectId)}${runId}`;

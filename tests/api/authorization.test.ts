@@ -44,6 +44,7 @@ const endpoints: Endpoint[] = [
   { name: 'update', method: 'PATCH', path: 'projects/matrix', body: { instructions: 'changed' }, ok: 200 },
   { name: 'archive', method: 'POST', path: 'projects/matrix-archived/archive', ok: 200 },
   { name: 'tasks', method: 'GET', path: 'projects/matrix/tasks', ok: 200 },
+  { name: 'orchestrations', method: 'GET', path: 'projects/matrix/orchestrations', ok: 200 },
 ];
 
 function call(e: Endpoint, options: CallOptions) {
