@@ -48,7 +48,8 @@ function indexCategories(categories: CocoImportCategory[], file: 'source' | 'dat
     if (names.has(c.name)) {
       log.add({ kind: 'duplicateId', file, at: `categories.${i}.name`, message: `name '${c.name}' repeats` });
     }
-    byId.set(c.id, c.name);
+    // The first of a repeated id counts (the file is refused anyway; the report should not mislead).
+    if (!byId.has(c.id)) byId.set(c.id, c.name);
     names.add(c.name);
   });
   return byId;
@@ -77,7 +78,7 @@ function indexImages(images: CocoImportImage[], file: 'source' | 'dataset', log:
       declared: { width: img.width, height: img.height },
       pixels: [],
     };
-    byId.set(img.id, item);
+    if (!byId.has(img.id)) byId.set(img.id, item);
     names.add(img.file_name);
     items.push(item);
   });

@@ -51,7 +51,7 @@ export function planImport(
 ): PlannedImage[] {
   const labels = new Set(project.labels.map((l) => l.name));
   const known = [...labels].join(', ');
-  const seen = new Map<string, string>();
+  const seen = new Map<string, ImportItem>();
   const planned: PlannedImage[] = [];
   items.forEach((item, i) => {
     const task = tasks[i];
@@ -68,10 +68,17 @@ export function planImport(
     }
     const earlier = seen.get(task.id);
     if (earlier !== undefined) {
-      log.add({ kind: 'duplicateImage', ...where, message: `names the same image as ${earlier} ('${task.blobPath}')` });
+      // The same name twice was reported as the file was read; two names for one blob are found only here.
+      if (earlier.ref !== item.ref) {
+        log.add({
+          kind: 'duplicateImage',
+          ...where,
+          message: `names the same image as ${earlier.at} ('${task.blobPath}')`,
+        });
+      }
       return;
     }
-    seen.set(task.id, item.at);
+    seen.set(task.id, item);
     const { width, height } = task;
     if (item.declared && width !== null && height !== null) {
       if (item.declared.width !== width || item.declared.height !== height) {
