@@ -208,7 +208,7 @@ describe('hostile and malformed files', () => {
     expect(plan((l) => readCoco(doc, l), tasks).log.byKind).toEqual({ sizeMismatch: 1 });
   });
 
-  it('a million bad items are all counted, and only the first are listed', () => {
+  it('200,000 bad images are all counted, and only the first are listed', () => {
     const junk = { images: Array.from({ length: 200_000 }, () => ({ id: 'x' })), annotations: [], categories: [] };
     const log = new IssueLog();
     readCoco(junk, log);

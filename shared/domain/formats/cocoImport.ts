@@ -49,13 +49,17 @@ export const cocoImportCategorySchema = z.looseObject({
   name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(256),
 });
 
-const images = z.array(cocoImportImageSchema, { error: 'must be an array' }).max(maxImportImages);
+const images = z
+  .array(cocoImportImageSchema, { error: 'must be an array' })
+  .max(maxImportImages, `at most ${maxImportImages} images per import: import a larger dataset in parts`);
 const categories = z.array(cocoImportCategorySchema, { error: 'must be an array' }).max(maxImportCategories);
 
 /** A COCO object-detection dataset (`instances_*.json`): images, their annotations and the categories. */
 export const cocoImportDocumentSchema = z.looseObject({
   images,
-  annotations: z.array(cocoImportAnnotationSchema, { error: 'must be an array' }).max(maxImportBoxes),
+  annotations: z
+    .array(cocoImportAnnotationSchema, { error: 'must be an array' })
+    .max(maxImportBoxes, `at most ${maxImportBoxes} annotations per import`),
   categories,
 });
 
@@ -68,7 +72,9 @@ export const cocoResultSchema = z.looseObject({
 });
 
 /** A COCO results file: a bare array of detections, whose ids refer to a dataset's images and categories. */
-export const cocoResultsSchema = z.array(cocoResultSchema, { error: 'must be an array' }).max(maxImportBoxes);
+export const cocoResultsSchema = z
+  .array(cocoResultSchema, { error: 'must be an array' })
+  .max(maxImportBoxes, `at most ${maxImportBoxes} detections per import`);
 
 /**
  * The dataset a results file refers to: its images (file names and sizes) and categories. Annotations in it, if
