@@ -44,6 +44,13 @@ const endpoints: Endpoint[] = [
   { name: 'update', method: 'PATCH', path: 'projects/matrix', body: { instructions: 'changed' }, ok: 200 },
   { name: 'archive', method: 'POST', path: 'projects/matrix-archived/archive', ok: 200 },
   { name: 'tasks', method: 'GET', path: 'projects/matrix/tasks', ok: 200 },
+  {
+    name: 'import',
+    method: 'POST',
+    path: 'projects/matrix/imports',
+    body: { format: 'coco', source: { inline: { images: [], annotations: [], categories: [] } } },
+    ok: 200,
+  },
 ];
 
 function call(e: Endpoint, options: CallOptions) {
