@@ -199,7 +199,18 @@ describe('hostile and malformed files', () => {
       outOfImage: 1,
     });
     expect(log.items.find((i) => i.kind === 'unknownCategory' && i.image === 'a.png')?.message).toMatch(/hexagon/);
+    expect({ ...log.unknownLabels }).toEqual({ hexagon: 1 });
     expect(planned.length).toBeGreaterThan(0); // planned, but a log with issues is never applied
+  });
+
+  it('label names the project lacks are summed per name, whatever the name', () => {
+    const doc = coco();
+    doc.categories[0]!.name = '__proto__';
+    doc.annotations.push({ ...doc.annotations[0]!, id: 2 });
+    const { log } = plan((l) => readCoco(doc, l), tasks);
+    expect(Object.entries(log.unknownLabels!)).toEqual([['__proto__', 2]]);
+    expect(JSON.stringify(log.unknownLabels)).toBe('{"__proto__":2}');
+    expect(log.byKind).toEqual({ unknownCategory: 2 });
   });
 
   it('a file whose sizes disagree with the images is refused (its boxes would land elsewhere)', () => {

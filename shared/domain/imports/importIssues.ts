@@ -48,6 +48,8 @@ export interface IssueSummary {
   byKind: Partial<Record<ImportIssueKind, number>>;
   /** The first `maxReportedItems` issues, in file order. */
   items: ImportIssue[];
+  /** Label names the file uses that the project does not have, with how many boxes carry each. */
+  unknownLabels?: Record<string, number>;
 }
 
 /** Collects issues, keeping every count but only the first items (a hostile file can hold millions). */
@@ -58,6 +60,14 @@ export class IssueLog {
     this.summary.count++;
     this.summary.byKind[issue.kind] = (this.summary.byKind[issue.kind] ?? 0) + 1;
     if (this.summary.items.length < maxReportedItems) this.summary.items.push(issue);
+  }
+
+  /** A box labeled `name`, which the project does not know (summed per name: a file may hold many). */
+  addUnknownLabel(name: string, issue: ImportIssue): void {
+    // No prototype: a label named `__proto__` is just a name here.
+    const counts = (this.summary.unknownLabels ??= Object.create(null) as Record<string, number>);
+    counts[name] = (counts[name] ?? 0) + 1;
+    this.add(issue);
   }
 
   get empty(): boolean {

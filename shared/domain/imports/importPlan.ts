@@ -101,7 +101,7 @@ export function planImport(
     for (const { at, box } of boxes) {
       const on = { file: item.file, at, image };
       if (!labels.has(box.label)) {
-        log.add({
+        log.addUnknownLabel(box.label, {
           kind: 'unknownCategory',
           ...on,
           message: `'${box.label}' is not one of the project's labels (${known})`,
