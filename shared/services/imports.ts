@@ -12,7 +12,7 @@ import {
 } from '../domain/imports/importItems';
 import { planImport, type PlannedImage } from '../domain/imports/importPlan';
 import { ResultTally, type ImportReport } from '../domain/imports/importReport';
-import { defaultScoreThreshold, type ImportRequest } from '../domain/imports/importRequest';
+import { defaultScoreThreshold, importsAs, type ImportRequest } from '../domain/imports/importRequest';
 import type { Project } from '../domain/project';
 import { taskIdFor, type Task } from '../domain/task';
 import type { BlobGateway } from '../ports/blobGateway';
@@ -69,7 +69,7 @@ export class ImportService {
     const log = new IssueLog();
     const read = await this.#read(project, request, log);
     if ('refused' in read) return { kind: 'refused', ...read.refused };
-    const as = request.format === 'coco-results' ? 'prelabels' : 'labels';
+    const as = importsAs(request);
     const boxes = read.items.reduce((n, i) => n + (i.pixels ?? i.fractions ?? []).length, 0);
     const tasks = await this.#resolve(project, read.items);
     const plan = planImport(read.items, tasks, project, log);
@@ -150,8 +150,8 @@ export class ImportService {
 
 /** The same format, boxes and threshold on the same tasks: the same id, however the file was sent. */
 function importIdOf(request: ImportRequest, plan: readonly PlannedImage[], threshold: number): string {
-  const hash = createHash('sha256').update(request.format);
-  if (request.format === 'coco-results') hash.update(String(threshold));
+  const hash = createHash('sha256').update(`${request.format}:${importsAs(request)}`);
+  if (importsAs(request) === 'prelabels') hash.update(String(threshold));
   for (const p of plan) {
     hash.update(p.taskId);
     for (const b of p.boxes) hash.update(`|${b.label},${b.x},${b.y},${b.width},${b.height},${b.score ?? ''}`);

@@ -351,6 +351,14 @@ describe('deciding what an import writes', () => {
     expect(run.kind).toBe('write');
   });
 
+  it("another tool's labels (no scores) become prelabels shown as sure", () => {
+    const d = decideImportedPrelabel(t, [box], 0.5, by);
+    expect(d.kind === 'write' && d.task).toMatchObject({
+      state: 'prelabeled',
+      prelabel: { boxes: [box], confidence: 1 },
+    });
+  });
+
   it('prelabels never touch human work, and wait for a live batch to end', () => {
     for (const state of ['labeled', 'skipped'] as const) {
       expect(decideImportedPrelabel({ ...t, state }, [{ ...box, score: 0.9 }], 0.5, by)).toEqual({
@@ -380,5 +388,9 @@ describe('the request body', () => {
     expect(parse({ format: 'coco', source: { inline: {} }, scoreThreshold: 0.5 }).success).toBe(false);
     expect(parse({ format: 'coco', source: { blobPath: '../other/x.json' } }).success).toBe(false);
     expect(parse({ format: 'coco', source: { inline: {} }, overwrite: true }).success).toBe(false);
+    expect(parse({ format: 'coco', as: 'prelabels', source: { inline: {} }, scoreThreshold: 0.5 }).success).toBe(true);
+    expect(
+      parse({ format: 'coco-results', as: 'labels', source: { inline: [] }, dataset: { inline: {} } }).success,
+    ).toBe(false);
   });
 });

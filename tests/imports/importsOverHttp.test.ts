@@ -234,6 +234,23 @@ describe('COCO results as prelabels, from blobs in the project container', () =>
   });
 });
 
+describe("another tool's labels for review", () => {
+  it("a COCO dataset with as: 'prelabels' becomes prelabels, not labels", async () => {
+    const coco = await seed('imp-review', 4);
+    const res = await importInto('imp-review', { format: 'coco', as: 'prelabels', source: { inline: coco } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ as: 'prelabels', result: { written: 4 } });
+    const truth = Object.fromEntries(knownImages(coco).map((i) => [i.fileName, sortBoxes(i.boxes)]));
+    const list = await tasks('imp-review');
+    for (const t of list) {
+      expect(t.annotation).toBeUndefined();
+      expect(t.state).toBe(truth[t.blobPath]!.length > 0 ? 'prelabeled' : 'new');
+      expect(sortBoxes(t.prelabel?.boxes)).toEqual(truth[t.blobPath]);
+    }
+    expect((await counters(api, 'imp-review')).byState.labeled).toBe(0);
+  });
+});
+
 describe('human work is never overwritten', () => {
   it("a labeler's different label and a task in a live batch are left alone and reported", async () => {
     const coco = await seed('imp-human', 6, { batchPolicy: { size: 2 } });

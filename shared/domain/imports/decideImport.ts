@@ -61,7 +61,7 @@ export function decideImportedLabels(task: Task | undefined, boxes: Box[], by: I
 export const importRunId = (importId: string) => `import:${importId}`;
 
 /**
- * Imported detections as prelabels, with the rules of a model run's predictions (shared/domain/prelabeling.ts):
+ * Imported detections (or another tool's labels, `as: 'prelabels'`) as prelabels, with the rules of a model run's predictions (shared/domain/prelabeling.ts):
  * boxes at or above `threshold` are shown for review, every score ranks the queue, a task in a live batch gets them
  * once the batch lets it go, labeled and skipped tasks are never touched. An import replaces whatever run
  * prelabeled the image before (an admin chose to import it); the project's next model run replaces it in turn.
@@ -77,10 +77,11 @@ export function decideImportedPrelabel(
   const runId = importRunId(by.importId);
   const held = [task.prelabel, task.pendingPrelabel, task.modelScore].some((p) => p?.modelRunId === runId);
   if (held) return ignore('unchanged');
-  const scores = detections.map((b) => b.score ?? 0);
+  // Boxes from a labels file carry no score: someone drew them, so they are shown as sure.
+  const scores = detections.map((b) => b.score ?? 1);
   return writePrediction(task, {
     runId,
-    boxes: detections.filter((b) => (b.score ?? 0) >= threshold),
+    boxes: detections.filter((b) => (b.score ?? 1) >= threshold),
     confidence: Math.round(imageConfidence(scores) * 1e6) / 1e6,
     threshold,
     prelabel: true,

@@ -29,9 +29,14 @@ export const importRequestSchema = z
     format: z.enum(importFormats),
     /** The file: a COCO dataset, a COCO results array, or Azure ML JSONL (inline as one string). */
     source: sourceSchema,
+    /**
+     * What the boxes become: `labels` (the default for coco and azureml-jsonl) or `prelabels` for review (the only
+     * choice for coco-results: a model's guesses are not labels).
+     */
+    as: z.enum(['labels', 'prelabels']).optional(),
     /** coco-results only: the COCO dataset whose image and category ids the results use. */
     dataset: sourceSchema.optional(),
-    /** coco-results only: detections scoring at least this become prelabels (all of them rank the queue). */
+    /** Prelabels only: boxes scoring at least this become prelabels (all of them rank the queue). */
     scoreThreshold: z.number().min(0).max(1).optional(),
     /** Check and report what would happen, write nothing. */
     dryRun: z.boolean().default(false),
@@ -43,8 +48,11 @@ export const importRequestSchema = z
     if (r.format !== 'coco-results' && r.dataset) {
       ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'only for coco-results' });
     }
-    if (r.format !== 'coco-results' && r.scoreThreshold !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['scoreThreshold'], message: 'only for coco-results' });
+    if (r.format === 'coco-results' && r.as === 'labels') {
+      ctx.addIssue({ code: 'custom', path: ['as'], message: "a model's detections import as prelabels, not labels" });
+    }
+    if (importsAs(r) === 'labels' && r.scoreThreshold !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['scoreThreshold'], message: 'only for prelabels' });
     }
     if (r.format === 'azureml-jsonl' && 'inline' in r.source && typeof r.source.inline !== 'string') {
       ctx.addIssue({
@@ -58,6 +66,11 @@ export const importRequestSchema = z
     }
   });
 export type ImportRequest = z.output<typeof importRequestSchema>;
+
+/** What an import's boxes become. */
+export function importsAs(r: Pick<ImportRequest, 'format' | 'as'>): 'labels' | 'prelabels' {
+  return r.as ?? (r.format === 'coco-results' ? 'prelabels' : 'labels');
+}
 
 /** Detections at or above this become prelabels when the request names no threshold. */
 export const defaultScoreThreshold = 0.5;
