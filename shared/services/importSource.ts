@@ -16,9 +16,9 @@ export type LoadedSource =
   | { ok: false; refused?: undefined };
 
 /**
- * The file's content: inline as sent, or read from the project's container (a blob over the cap is refused before
- * it is read whole). JSON formats are parsed here (text that is not JSON is an `invalid` issue); Azure ML JSONL
- * stays text.
+ * The file's content: inline as sent, or read from the project's container. The read asks for one byte more than
+ * the cap (a ranged read, the gateway's `readHead`), so a larger blob is refused having read no more than that. JSON
+ * formats are parsed here (text that is not JSON is an `invalid` issue); Azure ML JSONL stays text.
  */
 export async function loadSource(
   blobs: BlobGateway,
