@@ -10,7 +10,7 @@ import {
   type ImportItem,
   type ReadItems,
 } from '../domain/imports/importItems';
-import { planImport, type PlannedImage } from '../domain/imports/importPlan';
+import { maxMissingLookups, notLookedUp, planImport, type PlannedImage } from '../domain/imports/importPlan';
 import { ResultTally, type ImportReport } from '../domain/imports/importReport';
 import { defaultScoreThreshold, importsAs, type ImportRequest } from '../domain/imports/importRequest';
 import type { Project } from '../domain/project';
@@ -135,14 +135,20 @@ export class ImportService {
     return text ? readAzureMlJsonl(source.value as string, log) : readCoco(source.value, log);
   }
 
-  /** Each image's task: the first of its candidate blob paths that is a task of the project. */
-  #resolve(project: Project, items: readonly ImportItem[]): Promise<Array<Task | undefined>> {
+  /**
+   * Each image's task: the first of its candidate blob paths that is a task of the project. Once `maxMissingLookups`
+   * images are found missing, the rest are not looked up (the import is refused anyway).
+   */
+  #resolve(project: Project, items: readonly ImportItem[]): Promise<Array<Task | undefined | typeof notLookedUp>> {
     const { store } = this.#d;
+    let missing = 0;
     return mapBounded(items, lookupConcurrency, async (item) => {
+      if (missing >= maxMissingLookups) return notLookedUp;
       for (const blobPath of blobPathCandidates(item.ref, project.dataset)) {
         const task = await store.tasks.get(project.id, taskIdFor(project.dataset.container, blobPath));
         if (task) return task.value;
       }
+      missing++;
       return undefined;
     });
   }

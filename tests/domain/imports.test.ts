@@ -5,7 +5,7 @@ import { decideImportedLabels, decideImportedPrelabel, importSkips } from '../..
 import { blobPathCandidates } from '../../shared/domain/imports/imageRefs';
 import { IssueLog, maxReportedItems, type ImportIssueKind } from '../../shared/domain/imports/importIssues';
 import { readAzureMlJsonl, readCoco, readCocoResults, type ReadItems } from '../../shared/domain/imports/importItems';
-import { planImport } from '../../shared/domain/imports/importPlan';
+import { notLookedUp, planImport } from '../../shared/domain/imports/importPlan';
 import { importRequestSchema } from '../../shared/domain/imports/importRequest';
 import { decidePrediction } from '../../shared/domain/prelabeling';
 import { taskIdFor, type Task, type TaskState } from '../../shared/domain/task';
@@ -253,6 +253,17 @@ describe('hostile and malformed files', () => {
     expect(log.items.map((i) => [i.kind, i.file, i.at])).toEqual([['invalid', 'source', '2.score']]);
     results.pop();
     expect(plan((l) => readCocoResults(results, coco(), l), tasks).log.byKind).toEqual({ unknownImage: 1 });
+  });
+});
+
+describe('images the lookups stopped before', () => {
+  it('are summed up in one issue, not reported missing one by one', () => {
+    const images: KnownImage[] = [0, 1, 2].map((i) => ({ fileName: `${i}.png`, width: 10, height: 10, boxes: [] }));
+    const log = new IssueLog();
+    const { items } = readCoco(cocoDataset(images, labels), log);
+    planImport(items, [undefined, notLookedUp, notLookedUp], project, log);
+    expect(log.summary.byKind).toEqual({ missingImage: 2 });
+    expect(log.summary.items[1]!.message).toMatch(/2 more were not looked up/);
   });
 });
 

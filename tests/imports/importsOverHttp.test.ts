@@ -374,6 +374,19 @@ describe('malformed and hostile files: 4xx, the report, nothing written', () => 
     expect(huge.status).toBe(413);
   });
 
+  it('a file of images from elsewhere: looked up until 1000 are missing, the rest summed up', async () => {
+    const images = Array.from({ length: 3000 }, (_, i) => ({
+      fileName: `elsewhere/deep/folders/${i}.png`,
+      width: 10,
+      height: 10,
+      boxes: [],
+    }));
+    const report = await refused({ format: 'coco', source: { inline: cocoDataset(images, labels) } }, ['missingImage']);
+    // 1000 found missing (a few more while the last lookups were in flight), then one issue for the rest.
+    expect(report.issues.count).toBeGreaterThan(1000);
+    expect(report.issues.count).toBeLessThan(1100);
+  });
+
   it('JSONL with a line that is not JSON', async () => {
     const jsonl = azureMlJsonl(knownImages(coco)) + '\n{"image_url": ';
     const report = await refused({ format: 'azureml-jsonl', source: { inline: jsonl } }, ['invalid']);

@@ -5,6 +5,13 @@ import type { Box, Task } from '../task';
 import type { IssueLog } from './importIssues';
 import type { ImportItem, Located } from './importItems';
 
+/**
+ * Images found missing after which the rest are not looked up: the import is refused either way, and a file of
+ * 200,000 images from somewhere else would otherwise cost a few million point reads to say so.
+ */
+export const maxMissingLookups = 1000;
+export const notLookedUp = Symbol('notLookedUp');
+
 /** One image of an import, matched to its task, with its boxes in pixels. */
 export interface PlannedImage {
   taskId: string;
@@ -39,13 +46,14 @@ function pixelBoxes(item: ImportItem, task: Task, log: IssueLog): Array<Located<
 
 /**
  * Checks each image against the project and its task (`tasks[i]` is what `items[i]` resolved to, undefined when
+ * nothing matched, `notLookedUp` when the lookups stopped early: see maxMissingLookups;
  * nothing matched): the image is a live task of the project, named once, of the size the file says; every box's
  * label is one of the project's, and every box lies inside the image (1 px tolerance, as for submissions). Logs
  * every issue; the plan is only used when there is none.
  */
 export function planImport(
   items: readonly ImportItem[],
-  tasks: ReadonlyArray<Task | undefined>,
+  tasks: ReadonlyArray<Task | undefined | typeof notLookedUp>,
   project: Pick<Project, 'labels' | 'dataset'>,
   log: IssueLog,
 ): PlannedImage[] {
@@ -55,6 +63,7 @@ export function planImport(
   const planned: PlannedImage[] = [];
   items.forEach((item, i) => {
     const task = tasks[i];
+    if (task === notLookedUp) return;
     const image = item.ref;
     const where = { file: item.file, at: item.at, image };
     if (!task || task.state === 'removed' || task.state === 'rejected') {
@@ -122,5 +131,14 @@ export function planImport(
     }
     planned.push({ taskId: task.id, ref: image, boxes: boxes.map((b) => b.box), task });
   });
+  const skipped = tasks.filter((t) => t === notLookedUp).length;
+  if (skipped > 0) {
+    log.add({
+      kind: 'missingImage',
+      file: items[0]!.file,
+      at: '(document)',
+      message: `more than ${maxMissingLookups} images are not in the project; ${skipped} more were not looked up`,
+    });
+  }
   return planned;
 }
