@@ -26,7 +26,12 @@ export async function createImport(request: HttpRequest, context: InvocationCont
   if (!body.ok) return body.response;
   const project = admin.project.value;
   const outcome = await new ImportService(services()).run(project, body.value);
-  if (outcome.kind === 'refused') return problem(outcome.status, outcome.title, outcome.message);
+  if (outcome.kind === 'refused') {
+    const { status, title, message, field } = outcome;
+    return field
+      ? problem(status, title, `${field}: ${message}`, { errors: [{ field, message }] })
+      : problem(status, title, message);
+  }
   if (outcome.kind === 'invalid') {
     const { issues } = outcome.report;
     const first = issues.items[0];

@@ -10,10 +10,16 @@ import type { BlobGateway } from '../ports/blobGateway';
  */
 export const maxImportBlobBytes = 64 * 1024 * 1024;
 
+/** Why a blob source cannot be read; `field` names the request member (`source.blobPath`, `dataset.blobPath`). */
+export interface SourceRefusal {
+  status: 413 | 422;
+  title: string;
+  message: string;
+  field: string;
+}
+
 export type LoadedSource =
-  | { ok: true; value: unknown }
-  | { ok: false; refused: { status: 413 | 422; title: string; message: string } }
-  | { ok: false; refused?: undefined };
+  { ok: true; value: unknown } | { ok: false; refused: SourceRefusal } | { ok: false; refused?: undefined };
 
 /**
  * The file's content: inline as sent, or read from the project's container. The read asks for one byte more than
@@ -37,7 +43,8 @@ export async function loadSource(
       refused: {
         status: 422,
         title: 'Invalid request',
-        message: `${file}.blobPath: no blob '${source.blobPath}' in container '${project.dataset.container}'`,
+        message: `no blob '${source.blobPath}' in container '${project.dataset.container}'`,
+        field: `${file}.blobPath`,
       },
     };
   }
@@ -47,7 +54,8 @@ export async function loadSource(
       refused: {
         status: 413,
         title: 'Content too large',
-        message: `${file}.blobPath: '${source.blobPath}' is over ${maxImportBlobBytes} bytes; import it in parts`,
+        message: `'${source.blobPath}' is over ${maxImportBlobBytes} bytes; import it in parts`,
+        field: `${file}.blobPath`,
       },
     };
   }

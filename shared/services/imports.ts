@@ -18,7 +18,7 @@ import { taskIdFor, type Task } from '../domain/task';
 import type { BlobGateway } from '../ports/blobGateway';
 import type { Store } from '../ports/store';
 import { mapBounded } from '../util/mapBounded';
-import { loadSource } from './importSource';
+import { loadSource, type SourceRefusal } from './importSource';
 import { TrainingService } from './training';
 
 export interface ImportServiceDeps {
@@ -28,7 +28,7 @@ export interface ImportServiceDeps {
 }
 
 export type ImportOutcome =
-  | { kind: 'refused'; status: 409 | 413 | 422; title: string; message: string }
+  | { kind: 'refused'; status: 409 | 413 | 422; title: string; message: string; field?: string }
   /** The file has issues (the report lists them): nothing was written. */
   | { kind: 'invalid'; report: ImportReport }
   | { kind: 'done'; report: ImportReport; trainingDue: boolean };
@@ -120,7 +120,7 @@ export class ImportService {
     project: Project,
     request: ImportRequest,
     log: IssueLog,
-  ): Promise<ReadItems | { refused: { status: 413 | 422; title: string; message: string } }> {
+  ): Promise<ReadItems | { refused: SourceRefusal }> {
     const none: ReadItems = { items: [], crowdIgnored: 0 };
     const { blobs } = this.#d;
     const text = request.format === 'azureml-jsonl';

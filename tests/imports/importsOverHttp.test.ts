@@ -237,7 +237,9 @@ describe('COCO results as prelabels, from blobs in the project container', () =>
     const before = await tasks('imp-results');
     const missing = await importInto('imp-results', { ...body, source: { blobPath: '_imports/none.json' } });
     expect(missing.status).toBe(422);
-    expect(missing.body.detail).toMatch(/source\.blobPath: no blob '_imports\/none\.json'/);
+    expect(missing.body.errors).toEqual([
+      { field: 'source.blobPath', message: "no blob '_imports/none.json' in container 'imp-results'" },
+    ]);
     await container.getBlockBlobClient('_imports/junk.json').uploadData(Buffer.from('{"images": [1, 2'));
     const junk = await importInto('imp-results', { ...body, dataset: { blobPath: '_imports/junk.json' } });
     expect(junk.status).toBe(422);
