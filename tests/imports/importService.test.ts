@@ -8,6 +8,7 @@ import { decideSubmit } from '../../shared/domain/labeling';
 import type { BlobGateway } from '../../shared/ports/blobGateway';
 import type { Store } from '../../shared/ports/store';
 import { ImportService } from '../../shared/services/imports';
+import { maxImportBlobBytes } from '../../shared/services/importSource';
 import { startCosmosServer, type RunningCosmosServer } from '../store/cosmosServer';
 import { aProject, blobCreated, facts } from '../store/storeFixtures';
 import { cocoDataset, type KnownImage } from './documents';
@@ -99,4 +100,36 @@ describe.each(stores)('imports on the %s store', (_name, open) => {
       await cleanup();
     }
   }, 120_000);
+});
+
+describe('reading a blob source', () => {
+  const project = aProject('imp');
+  const gateway = (bytes: Buffer | undefined, asked: number[]) =>
+    ({
+      readHead: (_at: unknown, _path: string, n: number) => {
+        asked.push(n);
+        return Promise.resolve(bytes?.subarray(0, n));
+      },
+    }) as unknown as BlobGateway;
+
+  it('refuses a blob over the cap having read one byte past it, naming the field', async () => {
+    const asked: number[] = [];
+    const outcome = await new ImportService({
+      store: {} as Store,
+      blobs: gateway(Buffer.alloc(maxImportBlobBytes + 10), asked),
+    }).run(project, { format: 'coco', source: { blobPath: 'big.json' }, dryRun: false });
+    expect(outcome).toMatchObject({ kind: 'refused', status: 413, field: 'source.blobPath' });
+    expect(asked).toEqual([maxImportBlobBytes + 1]);
+  });
+
+  it('takes a blob of exactly the cap', async () => {
+    const doc = Buffer.from(JSON.stringify({ images: [], annotations: [], categories: [] }));
+    const file = Buffer.concat([doc, Buffer.alloc(maxImportBlobBytes - doc.length, ' ')]);
+    const outcome = await new ImportService({ store: {} as Store, blobs: gateway(file, []) }).run(project, {
+      format: 'coco',
+      source: { blobPath: 'exact.json' },
+      dryRun: true,
+    });
+    expect(outcome).toMatchObject({ kind: 'done', report: { images: 0 } });
+  });
 });
