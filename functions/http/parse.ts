@@ -19,26 +19,31 @@ const unsupportedMediaType = (): Parsed<never> => ({
 });
 
 /**
- * The body's bytes, 413 over 1 MB. Content-Length only lets a large body be refused before reading it: a chunked
- * body has none, so the bytes read are what counts.
+ * The body's bytes, 413 over `maxBytes` (1 MB unless the endpoint says). Content-Length only lets a large body be
+ * refused before reading it: a chunked body has none, so the bytes read are what counts.
  */
-async function readBodyBytes(request: HttpRequest): Promise<Parsed<Buffer>> {
+async function readBodyBytes(request: HttpRequest, maxBytes = maxJsonBodyBytes): Promise<Parsed<Buffer>> {
   const tooLarge = () => ({
     ok: false as const,
-    response: problem(413, 'Content too large', `The body must be at most ${maxJsonBodyBytes} bytes.`),
+    response: problem(413, 'Content too large', `The body must be at most ${maxBytes} bytes.`),
   });
-  if (Number(request.headers.get('content-length') ?? 0) > maxJsonBodyBytes) return tooLarge();
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return tooLarge();
   const bytes = Buffer.from(await request.arrayBuffer());
-  return bytes.length > maxJsonBodyBytes ? tooLarge() : { ok: true, value: bytes };
+  return bytes.length > maxBytes ? tooLarge() : { ok: true, value: bytes };
 }
 
 /**
- * Reads a JSON body and validates it: 415 for another content type, 413 over 1 MB, 400 for text that is not JSON,
- * 422 naming each invalid field. Nothing has been written by the caller when this fails.
+ * Reads a JSON body and validates it: 415 for another content type, 413 over 1 MB (or `options.maxBytes`, for the
+ * few endpoints that take files), 400 for text that is not JSON, 422 naming each invalid field. Nothing has been
+ * written by the caller when this fails.
  */
-export async function readJsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<Parsed<z.output<S>>> {
+export async function readJsonBody<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+  options: { maxBytes?: number } = {},
+): Promise<Parsed<z.output<S>>> {
   if (!isJsonContentType(request.headers.get('content-type'))) return unsupportedMediaType();
-  const bytes = await readBodyBytes(request);
+  const bytes = await readBodyBytes(request, options.maxBytes);
   return bytes.ok ? parseJson(bytes.value, schema) : bytes;
 }
 

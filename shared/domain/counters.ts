@@ -11,6 +11,7 @@ import { taskStates, type Task, type TaskState } from './task';
  * `counterSegment` so they never contain a dot, a slash or a tilde (the keys double as JSON-pointer paths in Cosmos).
  *  - `byState.<state>`              every task record
  *  - `labeledReviewed`              labeled tasks whose labels came from reviewing a prelabel
+ *  - `imported`                     labeled tasks whose labels came from an import (POST …/imports), not a labeler
  *  - `outcome.<o>`, `run.<runId>.<o>`  how labelers treated prelabels (accepted / edited / cleared), overall and per run
  *  - `boxes`, `label.<label>`       boxes (or classification labels) on labeled tasks, in total and per class
  *  - `skipped.<reason>`             skipped tasks by reason
@@ -100,12 +101,17 @@ export function taskContribution(t: Task): CounterDelta {
   add(`byState.${t.state}`);
   if (t.state === 'labeled' && t.annotation) {
     const a = t.annotation;
-    const labeler = `labeler.${counterSegment(a.by)}`;
     const classes = a.boxes ? a.boxes.map((b) => b.label) : (a.labels ?? []);
-    add(`${labeler}.labeled`);
     add('boxes', classes.length);
-    add(`${labeler}.boxes`, classes.length);
     for (const label of classes) add(`label.${counterSegment(label)}`);
+    // Labels from a file are nobody's work on this project: counted as imported, not as a labeler's or an hour's.
+    if (a.imported) {
+      add('imported');
+      return c;
+    }
+    const labeler = `labeler.${counterSegment(a.by)}`;
+    add(`${labeler}.labeled`);
+    add(`${labeler}.boxes`, classes.length);
     const hour = hourOf(a.at);
     if (hour) {
       add(`hour.${hour}`);

@@ -30,9 +30,10 @@ export interface Dashboard {
     prelabeled: number;
     assigned: number;
     labeled: number;
-    /** Labeled by hand, and labeled by reviewing a prelabel. */
+    /** Labeled by hand, by reviewing a prelabel, and imported from a file (`POST …/imports`). */
     labeledManually: number;
     labeledFromPrelabels: number;
+    labeledImported: number;
     skipped: number;
     skippedByReason: Record<string, number>;
     removed: number;
@@ -386,8 +387,9 @@ export function buildDashboard(input: DashboardInput): Dashboard {
       prelabeled: c.byState.prelabeled,
       assigned: c.byState.assigned,
       labeled: c.byState.labeled,
-      labeledManually: c.byState.labeled - c.labeledReviewed,
+      labeledManually: c.byState.labeled - c.labeledReviewed - (values.imported ?? 0),
       labeledFromPrelabels: c.labeledReviewed,
+      labeledImported: values.imported ?? 0,
       skipped: c.byState.skipped,
       skippedByReason,
       removed: c.byState.removed,

@@ -45,7 +45,14 @@ export function decidePrediction(task: Task | undefined, p: ModelPrediction): De
     .pop();
   if (latest === p.runId) return { kind: 'ignore', reason: alreadyApplied };
   if (!isNewerRun(p.runId, latest)) return { kind: 'ignore', reason: 'a newer run already scored it' };
+  return writePrediction(task, p);
+}
 
+/**
+ * The write once a prediction is to be applied to a `new`, `prelabeled` or `assigned` task (decidePrediction for a
+ * run; an imported results file decides which prediction wins its own way, shared/domain/imports/decideImport.ts).
+ */
+export function writePrediction(task: Task, p: ModelPrediction): Decision {
   const modelScore = { modelRunId: p.runId, confidence: p.confidence, at: p.at };
   const prelabel: Prelabel | undefined =
     p.prelabel && p.boxes.length > 0

@@ -36,6 +36,8 @@ export interface Annotation {
   prelabelOutcome?: 'accepted' | 'edited' | 'cleared';
   /** The run whose prelabel the labeler saw (the model's precision in the field, per run). */
   prelabelRunId?: string;
+  /** Labels that came from a file (`POST …/imports`) rather than from a labeler: which import and which format. */
+  imported?: { importId: string; format: string };
 }
 
 export interface Prelabel {

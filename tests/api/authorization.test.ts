@@ -45,6 +45,13 @@ const endpoints: Endpoint[] = [
   { name: 'archive', method: 'POST', path: 'projects/matrix-archived/archive', ok: 200 },
   { name: 'tasks', method: 'GET', path: 'projects/matrix/tasks', ok: 200 },
   { name: 'orchestrations', method: 'GET', path: 'projects/matrix/orchestrations', ok: 200 },
+  {
+    name: 'import',
+    method: 'POST',
+    path: 'projects/matrix/imports',
+    body: { format: 'coco', source: { inline: { images: [], annotations: [], categories: [] } } },
+    ok: 200,
+  },
 ];
 
 function call(e: Endpoint, options: CallOptions) {

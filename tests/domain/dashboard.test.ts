@@ -87,6 +87,7 @@ describe('dashboard figures', () => {
       labeled: 2,
       labeledManually: 1,
       labeledFromPrelabels: 1,
+      labeledImported: 0,
       skipped: 1,
       skippedByReason: { noObjects: 1 },
       removed: 1,
@@ -171,6 +172,21 @@ describe('dashboard figures', () => {
 
     // A labeler sees their own row only.
     expect(dashboardOf(tasks, [], 'bob').labelers.map((l) => l.labelerId)).toEqual(['bob']);
+  });
+
+  it("counts imported labels as labeled and in the classes, but not as anyone's work or an hour's progress", () => {
+    const imported = labeled('import:imp-1', '2026-12-01T14:10:00Z', ['cat', 'dog'], {
+      imported: { importId: 'imp-1', format: 'coco' },
+    });
+    const d = dashboardOf([imported, labeled('ann', '2026-12-01T14:11:00Z', ['cat'])]);
+    expect(d.totals).toMatchObject({ labeled: 2, labeledManually: 1, labeledImported: 1, labeledFromPrelabels: 0 });
+    expect(d.classes.byLabel).toEqual([
+      { label: 'cat', count: 2 },
+      { label: 'dog', count: 1 },
+    ]);
+    expect(d.labelers.map((l) => l.labelerId)).toEqual(['ann']);
+    expect(d.progressOverTime.hourly.at(-1)).toEqual({ hour: '2026-12-01T14:00:00.000Z', labeled: 1 });
+    expect(d.mlAssist.labeled).toBe(2);
   });
 
   it('keeps labeler ids and labels with dots, slashes and tildes intact', () => {

@@ -89,6 +89,15 @@ const rows: Row[] = [
     member: 403,
     admin: 404,
   },
+  {
+    name: 'import labels',
+    method: 'POST',
+    route: () => `${p}/imports`,
+    // A dry run: the file names no image, so there is nothing to write either way.
+    body: () => ({ format: 'coco', source: { inline: { images: [], annotations: [], categories: [] } }, dryRun: true }),
+    member: 403,
+    admin: 200,
+  },
   { name: 'list members', method: 'GET', route: () => `${p}/members`, member: 403, admin: 200 },
   {
     name: 'add a member',

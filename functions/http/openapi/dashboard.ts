@@ -48,6 +48,7 @@ export const dashboardSchema = z.object({
     labeled: count,
     labeledManually: count,
     labeledFromPrelabels: count,
+    labeledImported: count.meta({ description: 'Labels imported from a file (POST …/imports)' }),
     skipped: count,
     skippedByReason: z.record(z.string(), count),
     removed: count,

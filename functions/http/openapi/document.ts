@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { appVersion } from '../appVersion';
 import { registerSecuritySchemes } from './components';
 import { registerDashboard } from './dashboard';
+import { registerImports } from './imports';
 import { registerLabeling } from './labeling';
 import { registerMembers } from './members';
 import { registerOperations } from './operations';
@@ -17,6 +18,7 @@ import { registerTraining } from './training';
 const areas = [
   registerPublic,
   registerProjects,
+  registerImports,
   registerMembers,
   registerLabeling,
   registerTraining,

@@ -1,0 +1,212 @@
+import { azureMlImportLineSchema, type AzureMlImportLine } from '../formats/azureMlJsonlImport';
+import {
+  cocoImportDocumentSchema,
+  cocoResultsReferenceSchema,
+  cocoResultsSchema,
+  type CocoImportCategory,
+  type CocoImportImage,
+} from '../formats/cocoImport';
+import type { NormalizedBox } from '../normalizedBox';
+import type { Box } from '../task';
+import { IssueLog } from './importIssues';
+
+/**
+ * Every import format read into one shape: the images it names, each with its boxes, before anything is matched to
+ * the project. Pure: the documents are already JSON values (or JSONL text); the issues go to the log.
+ */
+
+export interface Located<T> {
+  /** Where the box is in its file (`annotations.12`, `line 4.label.0`). */
+  at: string;
+  box: T;
+}
+
+export interface ImportItem {
+  /** The image as the file names it: a COCO `file_name` or an Azure ML `image_url`. */
+  ref: string;
+  /** Where the image is in its file (`images.3`, `line 4`). */
+  at: string;
+  file: 'source' | 'dataset';
+  /** The size the file says the image has. */
+  declared?: { width: number; height: number };
+  /** Boxes in pixels (COCO; detections carry `score`), or as fractions of the image (Azure ML JSONL). */
+  pixels?: Array<Located<Box>>;
+  fractions?: Array<Located<NormalizedBox>>;
+}
+
+export interface ReadItems {
+  items: ImportItem[];
+  /** Crowd regions (`iscrowd: 1`) are not objects to draw a box around: left out, and counted. */
+  crowdIgnored: number;
+}
+
+function indexCategories(categories: CocoImportCategory[], file: 'source' | 'dataset', log: IssueLog) {
+  const byId = new Map<number, string>();
+  const names = new Set<string>();
+  categories.forEach((c, i) => {
+    if (byId.has(c.id)) log.add({ kind: 'duplicateId', file, at: `categories.${i}.id`, message: `id ${c.id} repeats` });
+    if (names.has(c.name)) {
+      log.add({ kind: 'duplicateId', file, at: `categories.${i}.name`, message: `name '${c.name}' repeats` });
+    }
+    // The first of a repeated id counts (the file is refused anyway; the report should not mislead).
+    if (!byId.has(c.id)) byId.set(c.id, c.name);
+    names.add(c.name);
+  });
+  return byId;
+}
+
+function indexImages(images: CocoImportImage[], file: 'source' | 'dataset', log: IssueLog) {
+  const byId = new Map<number, ImportItem>();
+  const names = new Set<string>();
+  const items: ImportItem[] = [];
+  images.forEach((img, i) => {
+    const at = `images.${i}`;
+    if (byId.has(img.id)) log.add({ kind: 'duplicateId', file, at: `${at}.id`, message: `id ${img.id} repeats` });
+    if (names.has(img.file_name)) {
+      log.add({
+        kind: 'duplicateImage',
+        file,
+        at: `${at}.file_name`,
+        message: `'${img.file_name}' is listed twice`,
+        image: img.file_name,
+      });
+    }
+    const item: ImportItem = {
+      ref: img.file_name,
+      at,
+      file,
+      declared: { width: img.width, height: img.height },
+      pixels: [],
+    };
+    if (!byId.has(img.id)) byId.set(img.id, item);
+    names.add(img.file_name);
+    items.push(item);
+  });
+  return { byId, items };
+}
+
+/** A COCO dataset: its annotations become each image's boxes; an image without annotations has none. */
+export function readCoco(doc: unknown, log: IssueLog): ReadItems {
+  const parsed = cocoImportDocumentSchema.safeParse(doc);
+  if (!parsed.success) {
+    log.addZod('source', parsed.error);
+    return { items: [], crowdIgnored: 0 };
+  }
+  const { images, annotations, categories } = parsed.data;
+  const categoryNames = indexCategories(categories, 'source', log);
+  const { byId, items } = indexImages(images, 'source', log);
+  const annotationIds = new Set<number>();
+  let crowdIgnored = 0;
+  annotations.forEach((a, i) => {
+    const at = `annotations.${i}`;
+    if (annotationIds.has(a.id))
+      log.add({ kind: 'duplicateId', file: 'source', at: `${at}.id`, message: `id ${a.id} repeats` });
+    annotationIds.add(a.id);
+    const image = byId.get(a.image_id);
+    const label = categoryNames.get(a.category_id);
+    if (!image) {
+      log.add({ kind: 'unknownImage', file: 'source', at: `${at}.image_id`, message: `no image has id ${a.image_id}` });
+    }
+    if (label === undefined) {
+      log.add({
+        kind: 'unknownCategory',
+        file: 'source',
+        at: `${at}.category_id`,
+        message: `no category has id ${a.category_id}`,
+      });
+    }
+    if (!image || label === undefined) return;
+    if (a.iscrowd === 1) {
+      crowdIgnored++;
+      return;
+    }
+    const [x, y, width, height] = a.bbox;
+    image.pixels!.push({ at, box: { label, x, y, width, height } });
+  });
+  return { items, crowdIgnored };
+}
+
+/**
+ * A COCO results file and the dataset its ids refer to: every image of the dataset is an item (one the model
+ * found nothing on has no boxes), each detection a scored box.
+ */
+export function readCocoResults(results: unknown, reference: unknown, log: IssueLog): ReadItems {
+  const ref = cocoResultsReferenceSchema.safeParse(reference);
+  const res = cocoResultsSchema.safeParse(results);
+  if (!ref.success) log.addZod('dataset', ref.error);
+  if (!res.success) log.addZod('source', res.error);
+  if (!ref.success || !res.success) return { items: [], crowdIgnored: 0 };
+  const categoryNames = indexCategories(ref.data.categories, 'dataset', log);
+  const { byId, items } = indexImages(ref.data.images, 'dataset', log);
+  res.data.forEach((d, i) => {
+    const image = byId.get(d.image_id);
+    const label = categoryNames.get(d.category_id);
+    if (!image)
+      log.add({ kind: 'unknownImage', file: 'source', at: `${i}.image_id`, message: `no image has id ${d.image_id}` });
+    if (label === undefined) {
+      log.add({
+        kind: 'unknownCategory',
+        file: 'source',
+        at: `${i}.category_id`,
+        message: `no category has id ${d.category_id}`,
+      });
+    }
+    if (!image || label === undefined) return;
+    const [x, y, width, height] = d.bbox;
+    image.pixels!.push({ at: String(i), box: { label, x, y, width, height, score: d.score } });
+  });
+  return { items, crowdIgnored: 0 };
+}
+
+/** Azure ML JSONL text: one image per non-blank line. */
+export function readAzureMlJsonl(text: string, log: IssueLog): ReadItems {
+  const items: ImportItem[] = [];
+  const seen = new Set<string>();
+  let crowdIgnored = 0;
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    const at = `line ${i + 1}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (err) {
+      log.add({ kind: 'invalid', file: 'source', at, message: `not JSON: ${(err as Error).message}` });
+      return;
+    }
+    const parsed = azureMlImportLineSchema.safeParse(json);
+    if (!parsed.success) {
+      log.addZod('source', parsed.error, at);
+      return;
+    }
+    const line: AzureMlImportLine = parsed.data;
+    if (seen.has(line.image_url)) {
+      log.add({
+        kind: 'duplicateImage',
+        file: 'source',
+        at: `${at}.image_url`,
+        message: `'${line.image_url}' is listed twice`,
+        image: line.image_url,
+      });
+    }
+    seen.add(line.image_url);
+    const { width, height } = line.image_details ?? {};
+    const fractions: Array<Located<NormalizedBox>> = [];
+    line.label.forEach((b, j) => {
+      if (b.isCrowd === 1) {
+        crowdIgnored++;
+        return;
+      }
+      const { label, topX, topY, bottomX, bottomY } = b;
+      fractions.push({ at: `${at}.label.${j}`, box: { label, topX, topY, bottomX, bottomY } });
+    });
+    items.push({
+      ref: line.image_url,
+      at,
+      file: 'source',
+      ...(width !== undefined && height !== undefined ? { declared: { width, height } } : {}),
+      fractions,
+    });
+  });
+  return { items, crowdIgnored };
+}
