@@ -73,7 +73,8 @@ export class ExportService {
       });
       const last = page.items.at(-1);
       if (!last) break;
-      chunks.push({ ...(after ? { after } : {}), last: last.id });
+      // The last chunk has no end, so tasks added past the planned end are exported too.
+      chunks.push({ ...(after ? { after } : {}), ...(page.continuationToken ? { last: last.id } : {}) });
       if (chunks.length > maxChunks) throw new Error(`more than ${maxChunks * this.#chunkSize} tasks to export`);
       after = page.continuationToken;
       token = page.continuationToken;
@@ -90,7 +91,7 @@ export class ExportService {
         ...(token ? { continuationToken: token } : {}),
       });
       for (const task of page.items) {
-        if (task.id > chunk.last) return;
+        if (chunk.last !== undefined && task.id > chunk.last) return;
         yield task;
         if (task.id === chunk.last) return;
       }

@@ -26,7 +26,7 @@ export const exportSpecSchema = z.strictObject({
   requestedBy: z.string().min(1).max(256),
 }) satisfies z.ZodType<ExportSpec>;
 
-const chunkSchema = z.strictObject({ after: z.string().min(1).optional(), last: z.string().min(1) });
+const chunkSchema = z.strictObject({ after: z.string().min(1).optional(), last: z.string().min(1).optional() });
 
 export interface ExportResult extends ExportWritten {
   counts: ExportCounts;
