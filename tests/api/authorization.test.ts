@@ -44,6 +44,9 @@ const endpoints: Endpoint[] = [
   { name: 'update', method: 'PATCH', path: 'projects/matrix', body: { instructions: 'changed' }, ok: 200 },
   { name: 'archive', method: 'POST', path: 'projects/matrix-archived/archive', ok: 200 },
   { name: 'tasks', method: 'GET', path: 'projects/matrix/tasks', ok: 200 },
+  { name: 'export', method: 'POST', path: 'projects/matrix/exports', body: { format: 'coco' }, ok: 202 },
+  // No export has this id: an admin gets past the checks to a 404.
+  { name: 'export status', method: 'GET', path: 'projects/matrix/exports/xAAAAAAAAAAAAAAAAAAAAAA', ok: 404 },
 ];
 
 function call(e: Endpoint, options: CallOptions) {
