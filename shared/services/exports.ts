@@ -31,7 +31,7 @@ export interface ExportDeps {
 
 export const exportFolder = (projectId: string, exportId: string) => `${projectId}/exports/${exportId}`;
 
-const defaultChunkSize = 2_500;
+const defaultChunkSize = 1_000;
 /** Label files written at once per chunk (YOLO). */
 const fileWrites = 16;
 
