@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCosmosStore } from '../../adapters/cosmos/cosmosStore';
 import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
 import type { ExportSpec } from '../../shared/domain/formats/exportRun';
 import type { Box, Task } from '../../shared/domain/task';
-import type { TaskMutation } from '../../shared/ports/store';
+import type { Store, TaskMutation } from '../../shared/ports/store';
 import { ExportService, exportFolder } from '../../shared/services/exports';
+import { startCosmosServer, type RunningCosmosServer } from '../store/cosmosServer';
 import { blobCreated, blobDeleted, facts, idOf, now } from '../store/storeFixtures';
 import { MemoryTrainingFiles } from '../training/memoryTrainingFiles';
 import {
@@ -19,23 +21,29 @@ import {
   type PixelBox,
 } from './validators';
 
-// The export service over a real SQLite store, with the training container in memory: every format's files checked
-// by the independent validators, across chunks small enough that each export has several.
+// The export service over each store adapter (SQLite on a file, Cosmos on cosmosdb-server), with the training
+// container in memory: every format's files checked by the independent validators, across chunks small enough that
+// each export has several. The chunks cut the listing by id, so both adapters must list in the same id order.
 
 const projectId = 'exp';
 let dir: string;
-let store: SqliteStore;
+let store: Store;
 let files: MemoryTrainingFiles;
+let cosmos: RunningCosmosServer | undefined;
+let databases = 0;
 
-beforeEach(() => {
+beforeAll(async () => {
+  cosmos = await startCosmosServer();
+});
+afterAll(async () => {
+  await cosmos?.stop();
+});
+
+function openStore(adapter: 'sqlite' | 'cosmos'): Store {
+  if (adapter === 'cosmos') return createCosmosStore({ ...cosmos!.env, COSMOS_DATABASE: `exports-${++databases}` });
   dir = mkdtempSync(path.join(tmpdir(), 'exports-'));
-  store = new SqliteStore(path.join(dir, 'labels.db'));
-  files = new MemoryTrainingFiles();
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+  return new SqliteStore(path.join(dir, 'labels.db'));
+}
 
 const service = (chunkSize = 4) =>
   new ExportService({ store, files, imageUrl: (p) => `azureml://datastores/images/paths/${p}`, chunkSize });
@@ -137,142 +145,156 @@ const near = (a: FractionBox[], b: FractionBox[]) => {
   });
 };
 
-describe('COCO export', () => {
-  it('holds the labeled images and the "no objects" ones, boxes in pixels as submitted, clipped to the image', async () => {
-    await seed();
-    const { chunks, read } = await runExport(spec());
-    expect(chunks.length).toBeGreaterThan(3);
-    const coco = validateCoco(read('coco.json')!);
-    expect(coco.categories).toEqual(['cat', 'dog']);
-    expect([...coco.images.keys()].sort()).toEqual(['a.jpg', 'b.jpg', 'c.jpg', ...fillers].sort());
-    expect(coco.images.get('a.jpg')!.boxes).toEqual([catBox, { label: 'dog', x: 600, y: 400, width: 40, height: 80 }]);
-    expect(coco.images.get('c.jpg')).toEqual({ width: 640, height: 480, boxes: [] });
-    expect(coco.images.get('fill/03.jpg')!.boxes).toEqual([{ label: 'cat', x: 3, y: 3, width: 13, height: 20 }]);
+describe.each(['sqlite', 'cosmos'] as const)('on the %s store', (adapter) => {
+  beforeEach(() => {
+    store = openStore(adapter);
+    files = new MemoryTrainingFiles();
+  });
+  afterEach(async () => {
+    await store.close();
+    if (adapter === 'sqlite') rmSync(dir, { recursive: true, force: true });
   });
 
-  it('adds prelabeled images (also those out in a batch) with labeled+prelabeled', async () => {
-    await seed();
-    const { read, written } = await runExport(spec({ include: 'labeled+prelabeled' }));
-    const coco = validateCoco(read('coco.json')!);
-    expect(coco.images.get('e.jpg')!.boxes).toEqual([prelabelBox]);
-    expect(coco.images.get('f.jpg')!.boxes).toEqual([prelabelBox]);
-    expect(coco.images.has('d.jpg') || coco.images.has('g.jpg') || coco.images.has('i.jpg')).toBe(false);
-    expect(written.reduce((n, w) => n + w.counts.prelabeled, 0)).toBe(2);
+  describe('COCO export', () => {
+    it('holds the labeled images and the "no objects" ones, boxes in pixels as submitted, clipped to the image', async () => {
+      await seed();
+      const { chunks, read } = await runExport(spec());
+      expect(chunks.length).toBeGreaterThan(3);
+      const coco = validateCoco(read('coco.json')!);
+      expect(coco.categories).toEqual(['cat', 'dog']);
+      expect([...coco.images.keys()].sort()).toEqual(['a.jpg', 'b.jpg', 'c.jpg', ...fillers].sort());
+      expect(coco.images.get('a.jpg')!.boxes).toEqual([
+        catBox,
+        { label: 'dog', x: 600, y: 400, width: 40, height: 80 },
+      ]);
+      expect(coco.images.get('c.jpg')).toEqual({ width: 640, height: 480, boxes: [] });
+      expect(coco.images.get('fill/03.jpg')!.boxes).toEqual([{ label: 'cat', x: 3, y: 3, width: 13, height: 20 }]);
+    });
+
+    it('adds prelabeled images (also those out in a batch) with labeled+prelabeled', async () => {
+      await seed();
+      const { read, written } = await runExport(spec({ include: 'labeled+prelabeled' }));
+      const coco = validateCoco(read('coco.json')!);
+      expect(coco.images.get('e.jpg')!.boxes).toEqual([prelabelBox]);
+      expect(coco.images.get('f.jpg')!.boxes).toEqual([prelabelBox]);
+      expect(coco.images.has('d.jpg') || coco.images.has('g.jpg') || coco.images.has('i.jpg')).toBe(false);
+      expect(written.reduce((n, w) => n + w.counts.prelabeled, 0)).toBe(2);
+    });
+
+    it('is a valid document for an empty project', async () => {
+      const { read, chunks } = await runExport(spec());
+      expect(chunks).toEqual([]);
+      expect(validateCoco(read('coco.json')!).images.size).toBe(0);
+    });
+
+    it('writes the same bytes when chunks and the commit run again (retried activities)', async () => {
+      await seed();
+      const svc = service();
+      const first = await runExport(spec(), svc);
+      const before = first.read('coco.json');
+      await svc.writeChunk(spec(), 1, first.chunks[1]!);
+      await svc.finish(
+        spec(),
+        first.written.map((w) => w.staged),
+      );
+      expect(first.read('coco.json')).toBe(before);
+    });
+
+    it('keeps ids unique when tasks are labeled into a chunk after it was planned', async () => {
+      await seed();
+      const svc = service();
+      const chunks = await svc.plan(projectId);
+      // New images whose ids sort into the planned ranges, labeled before the chunks run.
+      const late = Array.from({ length: 12 }, (_, i) => `late/${i}.jpg`);
+      for (const p of late) {
+        await create(p);
+        await mutate(p, labeled([catBox]));
+      }
+      const s = spec();
+      const written = await Promise.all(chunks.map((c, i) => svc.writeChunk(s, i, c)));
+      await svc.finish(
+        s,
+        written.map((w) => w.staged),
+      );
+      const coco = validateCoco(files.blobs.get(`${exportFolder(projectId, s.exportId)}/coco.json`)!.body.toString());
+      for (const p of late) expect(coco.images.get(p)?.boxes).toEqual([catBox]);
+    });
   });
 
-  it('is a valid document for an empty project', async () => {
-    const { read, chunks } = await runExport(spec());
-    expect(chunks).toEqual([]);
-    expect(validateCoco(read('coco.json')!).images.size).toBe(0);
+  describe('split exports', () => {
+    it('puts each image on one side, the same for the same seed and differently for another', async () => {
+      await seed();
+      const sides = async (seed: number, exportId: string) => {
+        const { read } = await runExport(spec({ exportId, split: { validation: 0.3, seed } }));
+        const train = validateCoco(read('coco_train.json')!);
+        const validation = validateCoco(read('coco_validation.json')!);
+        const t = [...train.images.keys()];
+        const v = [...validation.images.keys()];
+        expect(t.filter((f) => v.includes(f))).toEqual([]);
+        expect([...t, ...v].sort()).toEqual(['a.jpg', 'b.jpg', 'c.jpg', ...fillers].sort());
+        return v.sort();
+      };
+      const once = await sides(7, 'xAAAAAAAAAAAAAAAAAAAAA1');
+      expect(await sides(7, 'xAAAAAAAAAAAAAAAAAAAAA2')).toEqual(once);
+      const others = await Promise.all([1, 2, 3].map((seed) => sides(seed, `xAAAAAAAAAAAAAAAAAAAAB${seed}`)));
+      expect(others.some((v) => JSON.stringify(v) !== JSON.stringify(once))).toBe(true);
+    });
   });
 
-  it('writes the same bytes when chunks and the commit run again (retried activities)', async () => {
-    await seed();
-    const svc = service();
-    const first = await runExport(spec(), svc);
-    const before = first.read('coco.json');
-    await svc.writeChunk(spec(), 1, first.chunks[1]!);
-    await svc.finish(
-      spec(),
-      first.written.map((w) => w.staged),
-    );
-    expect(first.read('coco.json')).toBe(before);
-  });
-
-  it('keeps ids unique when tasks are labeled into a chunk after it was planned', async () => {
-    await seed();
-    const svc = service();
-    const chunks = await svc.plan(projectId);
-    // New images whose ids sort into the planned ranges, labeled before the chunks run.
-    const late = Array.from({ length: 12 }, (_, i) => `late/${i}.jpg`);
-    for (const p of late) {
-      await create(p);
-      await mutate(p, labeled([catBox]));
+  describe('the other formats say what the COCO file says', () => {
+    async function cocoBoxes() {
+      const { read } = await runExport(spec({ exportId: 'xCOCOAAAAAAAAAAAAAAAAAA', include: 'labeled+prelabeled' }));
+      const coco = validateCoco(read('coco.json')!);
+      return new Map([...coco.images].map(([f, i]) => [f, i.boxes.map((b) => normalized(b, i.width, i.height))]));
     }
-    const s = spec();
-    const written = await Promise.all(chunks.map((c, i) => svc.writeChunk(s, i, c)));
-    await svc.finish(
-      s,
-      written.map((w) => w.staged),
-    );
-    const coco = validateCoco(files.blobs.get(`${exportFolder(projectId, s.exportId)}/coco.json`)!.body.toString());
-    for (const p of late) expect(coco.images.get(p)?.boxes).toEqual([catBox]);
-  });
-});
 
-describe('split exports', () => {
-  it('puts each image on one side, the same for the same seed and differently for another', async () => {
-    await seed();
-    const sides = async (seed: number, exportId: string) => {
-      const { read } = await runExport(spec({ exportId, split: { validation: 0.3, seed } }));
-      const train = validateCoco(read('coco_train.json')!);
-      const validation = validateCoco(read('coco_validation.json')!);
-      const t = [...train.images.keys()];
-      const v = [...validation.images.keys()];
-      expect(t.filter((f) => v.includes(f))).toEqual([]);
-      expect([...t, ...v].sort()).toEqual(['a.jpg', 'b.jpg', 'c.jpg', ...fillers].sort());
-      return v.sort();
-    };
-    const once = await sides(7, 'xAAAAAAAAAAAAAAAAAAAAA1');
-    expect(await sides(7, 'xAAAAAAAAAAAAAAAAAAAAA2')).toEqual(once);
-    const others = await Promise.all([1, 2, 3].map((seed) => sides(seed, `xAAAAAAAAAAAAAAAAAAAAB${seed}`)));
-    expect(others.some((v) => JSON.stringify(v) !== JSON.stringify(once))).toBe(true);
-  });
-});
+    it('azureml-jsonl: one line per image, normalized boxes, and an MLTable that reads it', async () => {
+      await seed();
+      const expected = await cocoBoxes();
+      const { read } = await runExport(spec({ format: 'azureml-jsonl', include: 'labeled+prelabeled' }));
+      validateMlTable(read('MLTable')!, 'data.jsonl');
+      const lines = validateAzureMlJsonl(read('data.jsonl')!, ['cat', 'dog']);
+      expect(lines.size).toBe(expected.size);
+      for (const [file, boxes] of expected) near(lines.get(`azureml://datastores/images/paths/${file}`)!, boxes);
+    });
 
-describe('the other formats say what the COCO file says', () => {
-  async function cocoBoxes() {
-    const { read } = await runExport(spec({ exportId: 'xCOCOAAAAAAAAAAAAAAAAAA', include: 'labeled+prelabeled' }));
-    const coco = validateCoco(read('coco.json')!);
-    return new Map([...coco.images].map(([f, i]) => [f, i.boxes.map((b) => normalized(b, i.width, i.height))]));
-  }
+    it('azureml-jsonl with a split: train/ and validation/ folders, each with its MLTable', async () => {
+      await seed();
+      const { read } = await runExport(spec({ format: 'azureml-jsonl', split: { validation: 0.5, seed: 1 } }));
+      const train = validateAzureMlJsonl(read('train/data.jsonl')!, ['cat', 'dog']);
+      const validation = validateAzureMlJsonl(read('validation/data.jsonl')!, ['cat', 'dog']);
+      validateMlTable(read('train/MLTable')!, 'data.jsonl');
+      validateMlTable(read('validation/MLTable')!, 'data.jsonl');
+      expect(train.size + validation.size).toBe(3 + fillers.length);
+    });
 
-  it('azureml-jsonl: one line per image, normalized boxes, and an MLTable that reads it', async () => {
-    await seed();
-    const expected = await cocoBoxes();
-    const { read } = await runExport(spec({ format: 'azureml-jsonl', include: 'labeled+prelabeled' }));
-    validateMlTable(read('MLTable')!, 'data.jsonl');
-    const lines = validateAzureMlJsonl(read('data.jsonl')!, ['cat', 'dog']);
-    expect(lines.size).toBe(expected.size);
-    for (const [file, boxes] of expected) near(lines.get(`azureml://datastores/images/paths/${file}`)!, boxes);
-  });
+    it('csv: Url and Label columns, a row per image', async () => {
+      await seed();
+      const expected = await cocoBoxes();
+      const { read } = await runExport(spec({ format: 'csv', include: 'labeled+prelabeled' }));
+      const rows = validateCsv(read('labels.csv')!, ['cat', 'dog']);
+      expect(rows.size).toBe(expected.size);
+      for (const [file, boxes] of expected) near(rows.get(`azureml://datastores/images/paths/${file}`)!, boxes);
+    });
 
-  it('azureml-jsonl with a split: train/ and validation/ folders, each with its MLTable', async () => {
-    await seed();
-    const { read } = await runExport(spec({ format: 'azureml-jsonl', split: { validation: 0.5, seed: 1 } }));
-    const train = validateAzureMlJsonl(read('train/data.jsonl')!, ['cat', 'dog']);
-    const validation = validateAzureMlJsonl(read('validation/data.jsonl')!, ['cat', 'dog']);
-    validateMlTable(read('train/MLTable')!, 'data.jsonl');
-    validateMlTable(read('validation/MLTable')!, 'data.jsonl');
-    expect(train.size + validation.size).toBe(3 + fillers.length);
-  });
+    it('yolo: data.yaml, image lists and one label file per image (empty for "no objects")', async () => {
+      await seed();
+      const expected = await cocoBoxes();
+      const { read, written } = await runExport(spec({ format: 'yolo', include: 'labeled+prelabeled' }));
+      const yolo = validateYolo(read);
+      expect(yolo.names).toEqual(['cat', 'dog']);
+      expect(yolo.train.size).toBe(expected.size);
+      for (const [file, boxes] of expected) near(yolo.train.get(`./images/${file}`)!, boxes);
+      expect(read('labels/c.txt')).toBe('');
+      expect(written.reduce((n, w) => n + w.counts.labelFiles, 0)).toBe(expected.size);
+    });
 
-  it('csv: Url and Label columns, a row per image', async () => {
-    await seed();
-    const expected = await cocoBoxes();
-    const { read } = await runExport(spec({ format: 'csv', include: 'labeled+prelabeled' }));
-    const rows = validateCsv(read('labels.csv')!, ['cat', 'dog']);
-    expect(rows.size).toBe(expected.size);
-    for (const [file, boxes] of expected) near(rows.get(`azureml://datastores/images/paths/${file}`)!, boxes);
-  });
-
-  it('yolo: data.yaml, image lists and one label file per image (empty for "no objects")', async () => {
-    await seed();
-    const expected = await cocoBoxes();
-    const { read, written } = await runExport(spec({ format: 'yolo', include: 'labeled+prelabeled' }));
-    const yolo = validateYolo(read);
-    expect(yolo.names).toEqual(['cat', 'dog']);
-    expect(yolo.train.size).toBe(expected.size);
-    for (const [file, boxes] of expected) near(yolo.train.get(`./images/${file}`)!, boxes);
-    expect(read('labels/c.txt')).toBe('');
-    expect(written.reduce((n, w) => n + w.counts.labelFiles, 0)).toBe(expected.size);
-  });
-
-  it('yolo with a split: val.txt lists the validation side', async () => {
-    await seed();
-    const { read } = await runExport(spec({ format: 'yolo', split: { validation: 0.5, seed: 3 } }));
-    const yolo = validateYolo(read);
-    expect(yolo.train.size + yolo.val.size).toBe(3 + fillers.length);
-    expect([...yolo.train.keys()].filter((k) => yolo.val.has(k))).toEqual([]);
+    it('yolo with a split: val.txt lists the validation side', async () => {
+      await seed();
+      const { read } = await runExport(spec({ format: 'yolo', split: { validation: 0.5, seed: 3 } }));
+      const yolo = validateYolo(read);
+      expect(yolo.train.size + yolo.val.size).toBe(3 + fillers.length);
+      expect([...yolo.train.keys()].filter((k) => yolo.val.has(k))).toEqual([]);
+    });
   });
 });
