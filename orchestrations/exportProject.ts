@@ -14,7 +14,8 @@ import { call, callAll, inputOf } from './calls';
 /**
  * Chunks written at once. Each holds one page of tasks and its text, so this bounds the host's memory; the work is
  * CPU on the host's one JavaScript thread, so two are enough to overlap one chunk's blob writes with another's
- * reading (four 2,500-task chunks took the host to 334 MB peak RSS at 118,287 images, two 1,000-task chunks to 240–252 MB).
+ * reading (four 2,500-task chunks took the host to 334 MB peak RSS at 118,287 images, two 1,000-task chunks to
+ * 240–252 MB).
  */
 const chunksInParallel = 2;
 

@@ -15,7 +15,10 @@ export interface ExportSpec {
   requestedBy: string;
 }
 
-/** One chunk of the project's tasks in id order: from the listing's continuation token `after` (the start if unset) through task `last` (the end of the listing if unset). */
+/**
+ * One chunk of the project's tasks in id order: from the listing's continuation token `after` (the start if unset)
+ * through task `last` (the end of the listing if unset).
+ */
 export interface ExportChunk {
   after?: string;
   last?: string;
