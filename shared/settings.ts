@@ -126,6 +126,8 @@ export interface AppSettings {
     pollSchedule: string;
     /** Blob container (in AzureWebJobsStorage's account) for training data, models and predictions. */
     container: string;
+    /** The Azure ML datastore on the images container: dataset exports name images by it, whatever trains. */
+    imagesDatastore: string;
     backend:
       | {
           kind: 'local';
@@ -316,6 +318,7 @@ function trainingSettings(s: z.output<typeof schema>): AppSettings['training'] {
   const common = {
     pollSchedule: s.TRAINING_POLL_SCHEDULE ?? (local ? '*/10 * * * * *' : '0 * * * * *'),
     container: s.TRAINING_CONTAINER ?? 'training',
+    imagesDatastore: s.AZUREML_IMAGES_DATASTORE ?? 'mlassist_images',
   };
   if ((s.TRAINING_BACKEND ?? 'local') === 'local') {
     const backend = {

@@ -1,6 +1,7 @@
-import { RestError, type ContainerClient } from '@azure/storage-blob';
+import { BlobSASPermissions, RestError, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 import type { TrainingFiles } from '../../shared/ports/trainingFiles';
 import { azureCredential, blobServiceFor, type CredentialFactory } from './storageConnection';
+import { UserDelegationSigner } from './userDelegationSas';
 
 /**
  * TrainingFiles on a blob container. The container is created on first use where the connection may create it
@@ -9,6 +10,7 @@ import { azureCredential, blobServiceFor, type CredentialFactory } from './stora
  */
 export class BlobTrainingFiles implements TrainingFiles {
   readonly #container: ContainerClient;
+  readonly #signer: UserDelegationSigner;
   #ready: Promise<void> | undefined;
 
   constructor(
@@ -17,7 +19,9 @@ export class BlobTrainingFiles implements TrainingFiles {
     settingName = 'AzureWebJobsStorage',
     credentialFor: CredentialFactory = azureCredential,
   ) {
-    this.#container = blobServiceFor(settingName, env, credentialFor).getContainerClient(containerName);
+    const service = blobServiceFor(settingName, env, credentialFor);
+    this.#container = service.getContainerClient(containerName);
+    this.#signer = new UserDelegationSigner(service);
   }
 
   #ensure(): Promise<void> {
@@ -80,5 +84,38 @@ export class BlobTrainingFiles implements TrainingFiles {
   async delete(path: string): Promise<void> {
     await this.#ensure();
     await this.#container.getBlobClient(path).deleteIfExists();
+  }
+
+  // Block ids go to storage base64-encoded; the port's ids are plain text of one length per blob.
+  async stageBlock(path: string, blockId: string, body: string): Promise<void> {
+    await this.#ensure();
+    const data = Buffer.from(body);
+    await this.#container
+      .getBlockBlobClient(path)
+      .stageBlock(Buffer.from(blockId).toString('base64'), data, data.length);
+  }
+
+  async commitBlocks(path: string, blockIds: readonly string[], contentType: string): Promise<void> {
+    await this.#ensure();
+    await this.#container.getBlockBlobClient(path).commitBlockList(
+      blockIds.map((id) => Buffer.from(id).toString('base64')),
+      { blobHTTPHeaders: { blobContentType: contentType } },
+    );
+  }
+
+  /** A SAS signed with the account key where the connection has one (Azurite, keyed accounts), else keyless. */
+  async readUrl(path: string, minutes: number): Promise<{ url: string; expiresAt: string }> {
+    const blob = this.#container.getBlobClient(path);
+    if (blob.credential instanceof StorageSharedKeyCredential) {
+      const expiresOn = new Date(Date.now() + minutes * 60_000);
+      const url = await blob.generateSasUrl({
+        permissions: BlobSASPermissions.parse('r'),
+        startsOn: new Date(Date.now() - 5 * 60_000),
+        expiresOn,
+      });
+      return { url, expiresAt: expiresOn.toISOString() };
+    }
+    const signed = await this.#signer.readUrl(this.#container.containerName, path, blob.url, minutes);
+    return { url: signed, expiresAt: new Date(Date.now() + minutes * 60_000).toISOString() };
   }
 }

@@ -45,6 +45,8 @@ export async function startDevhostWithStorage({ root, users, env = {}, prefix = 
     baseUrl,
     connectionString,
     dataDir,
+    /** The host process (the app runs in it; Azurite is a child of its own). */
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -50,6 +50,19 @@ function formatOf(task: Pick<Task, 'contentType' | 'blobPath'>): string {
   return formats[task.contentType] ?? task.blobPath.split('.').pop()?.toLowerCase() ?? 'jpg';
 }
 
+/** The line for an image of known size with these boxes (pixels). */
+export function azureMlJsonlLineOf(
+  image: Pick<Task, 'contentType' | 'blobPath'> & { width: number; height: number },
+  boxes: readonly Box[],
+  imageUrl: string,
+): AzureMlJsonlLine {
+  return {
+    image_url: imageUrl,
+    image_details: { format: formatOf(image), width: image.width, height: image.height },
+    label: boxes.map((b) => toAzureMlBox(b, image.width, image.height)),
+  };
+}
+
 /**
  * The line for a labeled task, or undefined when the task has no human label or no known size (such images cannot
  * be expressed in normalized coordinates). A task skipped as "no objects" is a valid image with no boxes.
@@ -63,11 +76,7 @@ export function azureMlJsonlLine(task: Task, imageUrl: string): AzureMlJsonlLine
         ? []
         : undefined;
   if (boxes === undefined) return undefined;
-  return {
-    image_url: imageUrl,
-    image_details: { format: formatOf(task), width: task.width, height: task.height },
-    label: boxes.map((b) => toAzureMlBox(b, task.width!, task.height!)),
-  };
+  return azureMlJsonlLineOf({ ...task, width: task.width, height: task.height }, boxes, imageUrl);
 }
 
 /** The MLTable beside a JSONL file, as Azure ML's image tasks expect it (image_url read as a stream). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backfillInstanceId } from './backfill';
+import { exportIdSchema } from './formats/exportRequest';
 import { labelerDigestLength, labelerSessionPrefix, mlAssistInstanceId } from './labelingIds';
 import { trainingRunIdPattern } from './training';
 
@@ -10,11 +11,14 @@ import { trainingRunIdPattern } from './training';
  * kind also says what may follow the prefix for an id of this very project.
  */
 
-export const orchestrationKinds = ['backfill', 'mlAssist', 'labelerSession', 'predictions'] as const;
+export const orchestrationKinds = ['backfill', 'mlAssist', 'labelerSession', 'predictions', 'export'] as const;
 export type OrchestrationKind = (typeof orchestrationKinds)[number];
 
 /** The prelabel fan-out of one training run: `predictions-{projectId}-{runId}`. */
 export const predictionsInstancePrefix = (projectId: string) => `predictions-${projectId}-`;
+
+/** One export of the project: `export-{projectId}-{exportId}`. */
+export const exportInstancePrefix = (projectId: string) => `export-${projectId}-`;
 
 interface KindRule {
   /** The orchestration function the instances run. */
@@ -38,6 +42,11 @@ const rules: Record<OrchestrationKind, KindRule> = {
     orchestration: 'applyPredictions',
     prefix: predictionsInstancePrefix,
     ownsRest: (rest) => trainingRunIdPattern.test(rest),
+  },
+  export: {
+    orchestration: 'exportProject',
+    prefix: exportInstancePrefix,
+    ownsRest: (rest) => exportIdSchema.safeParse(rest).success,
   },
 };
 

@@ -108,7 +108,7 @@ export interface TaskRepository {
   mutate(projectId: string, taskId: string, mutation: TaskMutation): Promise<MutationResult>;
   /** Many independent mutations (ingestion bursts, listings); same guarantees per task, results in input order. */
   mutateMany(projectId: string, items: Array<{ taskId: string; mutation: TaskMutation }>): Promise<MutationResult[]>;
-  /** Lists a project's tasks in a stable order, page by page. */
+  /** Lists a project's tasks in id order (exports cut it into ranges by id), page by page. */
   list(projectId: string, query: TaskQuery): Promise<Page<Task>>;
   counters(projectId: string): Promise<ProjectCounters>;
   /**

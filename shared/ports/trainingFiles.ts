@@ -1,7 +1,7 @@
 /**
  * The training container (TRAINING_CONTAINER in the AzureWebJobsStorage account): datasets, models, prediction files
  * and the local runner's job records, as blobs, as Azure ML keeps its inputs and outputs. Paths are relative to the
- * container and always start with the project id.
+ * container and always start with the project id. Exports are written here too, under `<projectId>/exports/`.
  */
 export interface TrainingFiles {
   write(path: string, body: Buffer | string, contentType?: string): Promise<void>;
@@ -11,4 +11,13 @@ export interface TrainingFiles {
   /** Blob paths under `prefix`, in name order. */
   list(prefix: string): Promise<string[]>;
   delete(path: string): Promise<void>;
+  /**
+   * Stages one block of a blob written in parts (exports): nothing is visible until `commitBlocks`. Staging the same
+   * id again replaces the block, so a retried writer is harmless. All ids of one blob have the same length.
+   */
+  stageBlock(path: string, blockId: string, body: string): Promise<void>;
+  /** Makes the blob the staged (or already committed) blocks in this order; repeating the same commit is a no-op. */
+  commitBlocks(path: string, blockIds: readonly string[], contentType: string): Promise<void>;
+  /** A read-only URL for `minutes` (keyless on Azure: a user delegation SAS) and when it stops working. */
+  readUrl(path: string, minutes: number): Promise<{ url: string; expiresAt: string }>;
 }

@@ -52,6 +52,9 @@ const endpoints: Endpoint[] = [
     body: { format: 'coco', source: { inline: { images: [], annotations: [], categories: [] } } },
     ok: 200,
   },
+  { name: 'export', method: 'POST', path: 'projects/matrix/exports', body: { format: 'coco' }, ok: 202 },
+  // No export has this id: an admin gets past the checks to a 404.
+  { name: 'export status', method: 'GET', path: 'projects/matrix/exports/xAAAAAAAAAAAAAAAAAAAAAA', ok: 404 },
 ];
 
 function call(e: Endpoint, options: CallOptions) {

@@ -31,7 +31,7 @@ function taskHub(ids: string[]): DurableInstances & { queries: number } {
   };
 }
 
-const all = ['backfill', 'mlAssist', 'labelerSession', 'predictions'] as const;
+const all = ['backfill', 'mlAssist', 'labelerSession', 'predictions', 'export'] as const;
 
 describe('listing a project’s orchestrations page by page', () => {
   it('walks every instance of the project once, none of another project’s, whatever the page size', async () => {
@@ -46,12 +46,14 @@ describe('listing a project’s orchestrations page by page', () => {
             'backfill-ops',
             'mlassist-ops',
             'predictions-ops-run-000000250',
+            'export-ops-xAAAAAAAAAAAAAAAAAAAAAA',
             ...Array.from({ length: ownLabelers }, (_, i) => labelerSessionId('ops', `u${i}`)),
           ];
           const others = [
             'backfill-ops-eu',
             'mlassist-ops-eu',
             'predictions-ops-eu-run-000000250',
+            'export-ops-eu-xAAAAAAAAAAAAAAAAAAAAAA',
             ...Array.from({ length: otherLabelers }, (_, i) => labelerSessionId('ops-eu', `u${i}`)),
           ];
           // Created in an arbitrary interleaving of both projects' instances.

@@ -13,6 +13,8 @@ import {
 import { manualRunIdFor, trainingRunIdFor } from '../../shared/domain/training';
 import { projectIdSchema } from '../../shared/domain/project';
 import { predictionsInstanceId } from '../../shared/workflows/predictions';
+import { exportInstanceId } from '../../shared/workflows/exports';
+import { exportIdFor } from '../../functions/http/exportRoute';
 
 // Project ids as the API accepts them, biased towards ids that extend one another (`ops`, `ops-eu`), the case a
 // prefix query gets wrong.
@@ -35,6 +37,12 @@ const instanceOf = (p: string) =>
     fc.constant<[OrchestrationKind, string]>(['mlAssist', mlAssistInstanceId(p)]),
     userId.map((u): [OrchestrationKind, string] => ['labelerSession', labelerSessionId(p, u)]),
     runId.map((r): [OrchestrationKind, string] => ['predictions', predictionsInstanceId(p, r)]),
+    fc
+      .tuple(fc.string(), fc.string(), fc.option(fc.string(), { nil: null }))
+      .map(([proj, user, key]): [OrchestrationKind, string] => [
+        'export',
+        exportInstanceId(p, exportIdFor(proj, user, key)),
+      ]),
   );
 
 describe('which durable instances belong to a project', () => {

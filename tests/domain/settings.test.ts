@@ -14,6 +14,7 @@ describe('app settings', () => {
       training: {
         pollSchedule: '*/10 * * * * *',
         container: 'training',
+        imagesDatastore: 'mlassist_images',
         backend: { kind: 'local', epochs: 20, inputSize: 160, workers: 1 },
       },
       auth: { onAzure: false, easyAuthEnabled: false, trustPrincipalHeaders: true },

@@ -25,4 +25,23 @@ export class MemoryTrainingFiles implements TrainingFiles {
   async delete(path: string): Promise<void> {
     this.blobs.delete(path);
   }
+
+  readonly staged = new Map<string, string>();
+
+  async stageBlock(path: string, blockId: string, body: string): Promise<void> {
+    this.staged.set(`${path}\u0000${blockId}`, body);
+  }
+
+  async commitBlocks(path: string, blockIds: readonly string[], contentType: string): Promise<void> {
+    const parts = blockIds.map((id) => {
+      const body = this.staged.get(`${path}\u0000${id}`);
+      if (body === undefined) throw new Error(`block ${id} of ${path} was never staged`);
+      return body;
+    });
+    await this.write(path, parts.join(''), contentType);
+  }
+
+  async readUrl(path: string, minutes: number): Promise<{ url: string; expiresAt: string }> {
+    return { url: `memory:///${path}`, expiresAt: new Date(Date.now() + minutes * 60_000).toISOString() };
+  }
 }

@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { appVersion } from '../appVersion';
 import { registerSecuritySchemes } from './components';
 import { registerDashboard } from './dashboard';
+import { registerExports } from './exports';
 import { registerImports } from './imports';
 import { registerLabeling } from './labeling';
 import { registerMembers } from './members';
@@ -19,6 +20,7 @@ const areas = [
   registerPublic,
   registerProjects,
   registerImports,
+  registerExports,
   registerMembers,
   registerLabeling,
   registerTraining,
