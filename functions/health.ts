@@ -62,7 +62,7 @@ export async function health(_request: HttpRequest, _context: InvocationContext)
   };
 }
 
-app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });
+app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'api/health', handler: health });
 
 /** The app's package.json version; the nearest package.json above this file (dist/functions/ → repo root). */
 function readAppVersion(): string {
