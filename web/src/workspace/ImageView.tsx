@@ -127,11 +127,10 @@ export function ImageView(props: ImageViewProps) {
 
   const onPointerUp = (e: PointerEvent) => {
     const d = drag.current;
+    const next = gestureBoxes(e);
     drag.current = undefined;
     setPreview(undefined);
-    if (!d || d.kind === 'pan') return;
-    const next = gestureBoxes(e);
-    if (!next) return;
+    if (!d || d.kind === 'pan' || !next) return;
     if (d.kind === 'draw') {
       const drawn = next[next.length - 1]!;
       if (drawn.width < minBoxSide || drawn.height < minBoxSide) {

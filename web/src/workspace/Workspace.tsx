@@ -60,32 +60,28 @@ export function Workspace(props: { project: Project }) {
   const [now, setNow] = useState(() => Date.now());
   const shownAt = useRef(Date.now());
 
-  const loadBatch = useCallback(
-    async (fresh: boolean) => {
-      setLoading(true);
-      setError(undefined);
-      try {
-        const b = (!fresh && (await currentBatch(project.id))) || (await requestBatch(project.id));
-        setBatch(b);
-        const open = b.tasks.findIndex((t) => t.state === 'assigned');
-        setIndex(Math.max(0, open));
-        setOutcomes(
-          Object.fromEntries(b.tasks.filter((t) => t.state !== 'assigned').map((t) => [t.taskId, 'labeled'])),
-        );
-        setDrafts(Object.fromEntries(b.tasks.map((t) => [t.taskId, historyOf(draftFrom(t))])));
-        setPicks({});
-        setRefusals({});
-      } catch (err) {
-        setError(String((err as Error).message));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [project.id],
-  );
+  const loadBatch = useCallback(async () => {
+    setLoading(true);
+    setError(undefined);
+    try {
+      // POST answers with the live batch when there is one, so a reload continues where the labeler was.
+      const b = await requestBatch(project.id);
+      setBatch(b);
+      const open = b.tasks.findIndex((t) => t.state === 'assigned');
+      setIndex(Math.max(0, open));
+      setOutcomes(Object.fromEntries(b.tasks.filter((t) => t.state !== 'assigned').map((t) => [t.taskId, 'labeled'])));
+      setDrafts(Object.fromEntries(b.tasks.map((t) => [t.taskId, historyOf(draftFrom(t))])));
+      setPicks({});
+      setRefusals({});
+    } catch (err) {
+      setError(String((err as Error).message));
+    } finally {
+      setLoading(false);
+    }
+  }, [project.id]);
 
   useEffect(() => {
-    void loadBatch(false);
+    void loadBatch();
   }, [loadBatch]);
 
   useEffect(() => {
@@ -343,22 +339,27 @@ export function Workspace(props: { project: Project }) {
     }
   };
 
+  // The listener is registered once and calls the handler of the latest render: effects run only after paint, so a
+  // listener re-registered by an effect would see stale boxes when keys come faster than frames.
+  const keyHandler = useRef(onKeyDown);
+  keyHandler.current = onKeyDown;
   useEffect(() => {
+    const down = (e: KeyboardEvent) => keyHandler.current(e);
     const up = (e: KeyboardEvent) => e.key === ' ' && setSpaceHeld(false);
-    window.addEventListener('keydown', onKeyDown);
+    window.addEventListener('keydown', down);
     window.addEventListener('keyup', up);
     return () => {
-      window.removeEventListener('keydown', onKeyDown);
+      window.removeEventListener('keydown', down);
       window.removeEventListener('keyup', up);
     };
-  });
+  }, []);
 
   if (loading) return <p role="status">Asking for a batch of images…</p>;
   if (error) {
     return (
       <div class="panel">
         <p role="alert">Could not get a batch: {error}</p>
-        <button type="button" onClick={() => void loadBatch(true)}>
+        <button type="button" onClick={() => void loadBatch()}>
           Try again
         </button>
       </div>
@@ -368,7 +369,7 @@ export function Workspace(props: { project: Project }) {
     return (
       <div class="panel">
         <p role="status">{batch?.reason ?? 'Nothing to label right now.'}</p>
-        <button type="button" onClick={() => void loadBatch(true)}>
+        <button type="button" onClick={() => void loadBatch()}>
           Ask again
         </button>
       </div>
@@ -495,7 +496,7 @@ export function Workspace(props: { project: Project }) {
           </button>
         </div>
         {(allDone || expired) && (
-          <button type="button" class="primary" onClick={() => void loadBatch(true)}>
+          <button type="button" class="primary" onClick={() => void loadBatch()}>
             {allDone ? 'Batch finished: get the next batch' : 'Get a new batch'}
           </button>
         )}
