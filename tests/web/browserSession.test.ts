@@ -9,12 +9,13 @@ import { startDevhost, type DevUser, type RunningDevhost } from '../helpers/devh
 
 const admin: DevUser = { id: 'olga', name: 'Olga Owner', roles: ['admin'], token: 'session-admin-token' };
 const labeler: DevUser = { id: 'lars', name: 'Lars Labeler', roles: ['labeler'], token: 'session-labeler-token' };
+const guest: DevUser = { id: 'gus', name: 'Gus Guest', roles: [], token: 'session-guest-token' };
 let host: RunningDevhost;
 
 beforeAll(async () => {
   host = await startDevhost({
     services: false,
-    users: [admin, labeler],
+    users: [admin, labeler, guest],
     env: { AzureWebJobsStorage: placeholderStorage },
   });
 });
@@ -73,6 +74,24 @@ describe('devhost /.auth sign-in', () => {
     const projects = await fetch(url('/api/projects'), { headers: { cookie } });
     expect(projects.status).toBe(200);
     expect((await fetch(url('/.auth/me'))).status).toBe(401);
+  });
+
+  it('GET /api/me: who the session is (the web app asks this), 401 signed out, 403 without an app role', async () => {
+    const { cookie } = await signIn(labeler);
+    const me = await fetch(url('/api/me'), { headers: { cookie } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ userId: 'lars', name: 'Lars Labeler', roles: ['labeler'] });
+    expect((await fetch(url('/api/me'))).status).toBe(401);
+    // A principal header a client makes up is dropped by the front door, as Easy Auth drops it.
+    const forged = Buffer.from(JSON.stringify({ claims: [{ typ: 'roles', val: 'admin' }] })).toString('base64');
+    const forgedRes = await fetch(url('/api/me'), {
+      headers: { 'x-ms-client-principal': forged, 'x-ms-client-principal-id': 'mallory' },
+    });
+    expect(forgedRes.status).toBe(401);
+    const guestSession = await signIn(guest);
+    const refused = await fetch(url('/api/me'), { headers: { cookie: guestSession.cookie } });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { detail: string }).detail).toContain('labeler');
   });
 
   it('follows only redirects to paths on this site', async () => {

@@ -166,7 +166,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   page.on('console', (m) => {
     // The browser logs every non-2xx response it fetched; the app expects these (signed out, no batch yet, refused).
-    const expected = /\/\.auth\/me$|\/batches\/current$|\/annotation$/.test(m.location().url);
+    const expected = /\/api\/me$|\/batches\/current$|\/annotation$/.test(m.location().url);
     if (m.type() === 'error' && !(expected && /Failed to load resource/.test(m.text()))) consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));

@@ -61,6 +61,13 @@ describe('the web app at the site root', () => {
     }
   });
 
+  it('registers every other HTTP function under /api/ (host.json routePrefix is empty, so routes name it)', () => {
+    const httpLines = host.output().match(/^\s*\w+: \[[A-Z,]+\] \S+$/gm) ?? [];
+    expect(httpLines.length).toBeGreaterThan(20);
+    const outside = httpLines.filter((l) => !l.includes(`${host.baseUrl}/api/`));
+    expect(outside.map((l) => l.trim())).toEqual([`webApp: [GET,HEAD] ${host.baseUrl}/{*path}`]);
+  });
+
   it('leaves the API, the host and /.auth their own paths', async () => {
     const health = await get('/api/health');
     expect(health.headers.get('content-type')).toMatch(/json/);

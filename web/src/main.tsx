@@ -2,9 +2,9 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, projectPath, signIn } from './api';
 import { ProjectsPage } from './ProjectsPage';
-import { currentUser } from './session';
+import { currentUser, type SignedIn } from './session';
 import './styles.css';
-import type { Me, Project } from './types';
+import type { Project } from './types';
 import { Workspace } from './workspace/Workspace';
 
 /** Client routes: `/` (my projects) and `/projects/{id}/label` (the labeler workspace). */
@@ -32,14 +32,11 @@ function LabelPage(props: { projectId: string }) {
 }
 
 function App() {
-  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [session, setSession] = useState<SignedIn | undefined>(undefined);
   const [route, setRoute] = useState(() => routeOf(location.pathname));
 
   useEffect(() => {
-    currentUser().then(
-      (u) => setMe(u ?? null),
-      () => setMe(null),
-    );
+    currentUser().then(setSession, (err: Error) => setSession({ kind: 'refused', reason: err.message }));
     const onPop = () => setRoute(routeOf(location.pathname));
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
@@ -50,6 +47,7 @@ function App() {
     setRoute(routeOf(path));
   };
 
+  const me = session?.kind === 'signedIn' ? session.me : undefined;
   const title = route.page === 'label' ? 'Labeling' : 'My projects';
   useEffect(() => {
     document.title = `${title} · ML Assist Labeling`;
@@ -88,8 +86,9 @@ function App() {
       </header>
       <main>
         <h1 class={route.page === 'label' ? 'visually-hidden' : undefined}>{title}</h1>
-        {me === undefined && <p role="status">Checking your sign-in…</p>}
-        {me === null && (
+        {session === undefined && <p role="status">Checking your sign-in…</p>}
+        {session?.kind === 'refused' && <p role="alert">{session.reason}</p>}
+        {session?.kind === 'signedOut' && (
           <div class="panel">
             <p>Sign in to label images.</p>
             <button type="button" class="primary" onClick={signIn}>

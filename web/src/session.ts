@@ -1,22 +1,16 @@
+import { describeProblem } from './problem';
 import type { Me } from './types';
 
-interface EasyAuthIdentity {
-  user_id: string;
-  user_claims?: Array<{ typ: string; val: string }>;
-}
+export type SignedIn = { kind: 'signedIn'; me: Me } | { kind: 'signedOut' } | { kind: 'refused'; reason: string };
 
 /**
- * The signed-in user from `/.auth/me` (App Service Authentication's endpoint; devhost emulates it), or undefined
- * when nobody is signed in (401, or an empty list).
+ * Who is signed in, from the app's own `GET /api/me` (the platform's session cookie reaches the app as principal
+ * headers, on Azure and on devhost alike): 401 means nobody, 403 a user the app gives no role.
  */
-export async function currentUser(): Promise<Me | undefined> {
-  const res = await fetch('/.auth/me', { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  if (!res.ok) return undefined;
-  const identities = (await res.json()) as EasyAuthIdentity[];
-  const first = identities[0];
-  if (!first) return undefined;
-  const claims = first.user_claims ?? [];
-  const name = claims.find((c) => c.typ === 'name')?.val ?? first.user_id;
-  const roles = claims.filter((c) => c.typ === 'roles' || c.typ.endsWith('/role')).map((c) => c.val);
-  return { userId: first.user_id, name, roles };
+export async function currentUser(): Promise<SignedIn> {
+  const res = await fetch('/api/me', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+  if (res.status === 401) return { kind: 'signedOut' };
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) return { kind: 'refused', reason: describeProblem(res.status, body) };
+  return { kind: 'signedIn', me: body as Me };
 }
