@@ -34,6 +34,8 @@ const objects = {
 };
 const labels = ['car', 'person', 'sign'];
 const projectId = 'web-labeling';
+const classifyId = 'web-classify';
+const shortLeaseId = 'web-short-lease';
 const images = 5;
 const labeler: DevUser = { id: 'wanda', name: 'Wanda Web', roles: ['labeler'], token: 'wanda-web-token' };
 const colleague: DevUser = { id: 'otto', name: 'Otto Other', roles: ['labeler'], token: 'otto-web-token' };
@@ -72,12 +74,33 @@ interface ListedTask {
   skip?: { reason?: string; by: string };
 }
 
-async function tasksIn(state: string): Promise<ListedTask[]> {
-  const res = await api.call<{ items: ListedTask[] }>('GET', `projects/${projectId}/tasks?state=${state}`, {
+async function tasksIn(state: string, project = projectId): Promise<ListedTask[]> {
+  const res = await api.call<{ items: ListedTask[] }>('GET', `projects/${project}/tasks?state=${state}`, {
     token: admin.token,
   });
   expect(res.status).toBe(200);
   return res.body.items;
+}
+
+/** A project on `count` scene images in a container of its own, its images registered, the labeler a member. */
+async function createProject(id: string, spec: Record<string, unknown>, count = images): Promise<void> {
+  const container = await demoContainer(lab.storage, id);
+  for (let i = 0; i < count; i++) {
+    const png = await sceneImage(i);
+    await container.uploadBlockBlob(`scene-${i}.png`, png, png.length, {
+      blobHTTPHeaders: { blobContentType: 'image/png' },
+    });
+  }
+  const created = await api.call('POST', 'projects', {
+    token: admin.token,
+    body: { id, labels: labels.map((name) => ({ name })), dataset: { container: id }, ...spec },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  await waitFor(`the images of ${id} to become tasks`, 120_000, async () => {
+    const c = await counters(api, id);
+    return c.byState.new === count ? c : undefined;
+  });
+  await addMember(api, id, labeler.id);
 }
 
 async function audit(name: string): Promise<void> {
@@ -121,30 +144,17 @@ function expectBoxesNear(actual: Box[], expected: Box[]): void {
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
   lab = await startLabelingHost([labeler, colleague]);
-  const container = await demoContainer(lab.storage, projectId);
-  for (let i = 0; i < images; i++) {
-    const png = await sceneImage(i);
-    await container.uploadBlockBlob(`scene-${i}.png`, png, png.length, {
-      blobHTTPHeaders: { blobContentType: 'image/png' },
-    });
-  }
-  const created = await api.call('POST', 'projects', {
-    token: admin.token,
-    body: {
-      id: projectId,
-      name: 'Street objects',
-      type: 'objectDetection',
-      labels: labels.map((name) => ({ name })),
-      instructions: 'Draw a tight box around every car, person and sign.',
-      dataset: { container: projectId },
-    },
+  await createProject(projectId, {
+    name: 'Street objects',
+    type: 'objectDetection',
+    instructions: 'Draw a tight box around every car, person and sign.',
   });
-  expect(created.status).toBe(201);
-  await waitFor('the images to become tasks', 120_000, async () => {
-    const c = await counters(api, projectId);
-    return c.byState.new === images ? c : undefined;
-  });
-  await addMember(api, projectId, labeler.id);
+  await createProject(classifyId, { name: 'Scene tags', type: 'imageClassificationMultiLabel' }, 2);
+  await createProject(
+    shortLeaseId,
+    { name: 'Short lease', type: 'objectDetection', batchPolicy: { leaseMinutes: 0.05 } },
+    1,
+  );
 
   // One image gets a model's prelabel, written through the domain's own decision, as the prelabel fan-out does.
   const [first] = await tasksIn('new');
@@ -201,7 +211,7 @@ describe('the labeler workspace in a browser', () => {
   });
 
   it('shows the prelabeled image first and stores it as accepted with one key', async () => {
-    await page.getByRole('button', { name: /Start labeling/ }).click();
+    await page.getByRole('button', { name: 'Start labeling Street objects' }).click();
     await page.getByText('Task prelabeled').waitFor();
     await page.locator('.box.model').first().waitFor();
     expect(await page.locator('.box.model').count()).toBe(2);
@@ -331,4 +341,36 @@ describe('the labeler workspace in a browser', () => {
     await audit('refused');
     expect(consoleErrors).toEqual([]);
   });
+
+  it('labels a multi-label classification image with the picker and number keys', async () => {
+    await page.getByRole('link', { name: 'My projects' }).click();
+    await page.getByRole('button', { name: 'Start labeling Scene tags' }).click();
+    await page.getByRole('group', { name: 'Choose every label that applies' }).waitFor();
+    await page.keyboard.press('1');
+    await page.keyboard.press('3');
+    await page.keyboard.press('2');
+    await page.keyboard.press('2'); // toggled off again
+    expect(await page.getByRole('checkbox', { checked: true }).count()).toBe(2);
+    await audit('classification');
+    await page.keyboard.press('Enter');
+    await done(1).waitFor();
+    const [labeled] = await tasksIn('labeled', classifyId);
+    expect((labeled!.annotation as { labels?: string[] }).labels).toEqual(['car', 'sign']);
+  });
+
+  it('says when the batch lease ran out, and still keeps what the labeler submits', async () => {
+    await page.getByRole('link', { name: 'My projects' }).click();
+    await page.getByRole('button', { name: 'Start labeling Short lease' }).click();
+    await page.locator('image.photo').waitFor();
+    // The lease is 3 seconds; the workspace re-reads the clock every 10.
+    await page.getByText(/lease ran out/).waitFor({ timeout: 60_000 });
+    await audit('lease-expired');
+    await page.keyboard.press('b');
+    await page.keyboard.press('Enter');
+    await done(1).waitFor();
+    const [labeled] = await tasksIn('labeled', shortLeaseId);
+    expect(labeled!.annotation!.by).toBe(labeler.id);
+    expect(labeled!.annotation!.boxes).toHaveLength(1);
+    expect(consoleErrors).toEqual([]);
+  }, 90_000);
 });

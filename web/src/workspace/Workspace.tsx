@@ -38,6 +38,22 @@ function isTyping(target: EventTarget | null): boolean {
   return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT');
 }
 
+/** The seed's hand icon for skip, drawn here so it shows without an emoji font. */
+function HandIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+      <path
+        d="M8 11V5a1.5 1.5 0 0 1 3 0v5V3.5a1.5 1.5 0 0 1 3 0V10V5a1.5 1.5 0 0 1 3 0v6.5V8a1.5 1.5 0 0 1 3 0v6c0 4-3 7-7 7c-3 0-4.5-1.5-6-4l-2.5-4.2a1.5 1.5 0 0 1 2.5-1.6L8 13"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.6"
+        stroke-linecap="round"
+        stroke-linejoin="round"
+      />
+    </svg>
+  );
+}
+
 export function Workspace(props: { project: Project }) {
   const { project } = props;
   const detection = project.type === 'objectDetection';
@@ -486,7 +502,7 @@ export function Workspace(props: { project: Project }) {
             Submit <kbd>Enter</kbd>
           </button>
           <button type="button" disabled={!!outcome || busy} onClick={() => setDialog('skip')}>
-            <span aria-hidden="true">✋</span> Skip <kbd>S</kbd>
+            <HandIcon /> Skip <kbd>S</kbd>
           </button>
           <button type="button" disabled={index === 0} onClick={() => goTo(index - 1)}>
             Previous <kbd>P</kbd>
