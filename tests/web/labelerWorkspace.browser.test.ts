@@ -46,6 +46,8 @@ let browser: Browser;
 let page: Page;
 const api = labelingApi(() => lab.host);
 const consoleErrors: string[] = [];
+/** Image blobs of the main project the browser has asked for (the shown one and the prefetched ones). */
+const requestedImages = new Set<string>();
 const prelabelBoxes = [
   { label: 'car', ...objects.a, score: 0.93 },
   { label: 'sign', ...objects.c, score: 0.71 },
@@ -180,6 +182,9 @@ beforeAll(async () => {
     if (m.type() === 'error' && !(expected && /Failed to load resource/.test(m.text()))) consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('request', (r) => {
+    if (r.url().includes(`/${projectId}/scene-`)) requestedImages.add(new URL(r.url()).pathname);
+  });
 }, 240_000);
 
 // What the page showed when a test ended, failed or not: the first thing to look at when one fails.
@@ -214,6 +219,10 @@ describe('the labeler workspace in a browser', () => {
     await page.getByRole('button', { name: 'Start labeling Street objects' }).click();
     await page.getByText('Task prelabeled').waitFor();
     await page.locator('.box.model').first().waitFor();
+    // The next images of the batch are fetched ahead (three of them), before the labeler moves on.
+    await waitFor('the next images to be prefetched', 15_000, async () =>
+      requestedImages.size >= 4 ? true : undefined,
+    );
     expect(await page.locator('.box.model').count()).toBe(2);
     await expect(page.locator('.box.model text').first().textContent()).resolves.toMatch(/0\.\d\d/);
     await page.getByText(/^Lease: \d+ min left$/).waitFor();
@@ -268,6 +277,22 @@ describe('the labeler workspace in a browser', () => {
     await page.keyboard.press('2');
     expect(await page.locator('.box.human').count()).toBe(3);
     await audit('workspace-drawn');
+    // Panning (Space + drag) moves the image and draws nothing; H hides and shows the boxes.
+    const beforePan = (await page.locator('image.photo').boundingBox())!;
+    await page.keyboard.down(' ');
+    await page.mouse.move(500, 400);
+    await page.mouse.down();
+    await page.mouse.move(440, 360, { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.up(' ');
+    const afterPan = (await page.locator('image.photo').boundingBox())!;
+    expect(afterPan.x - beforePan.x).toBeCloseTo(-60, 0);
+    expect(afterPan.y - beforePan.y).toBeCloseTo(-40, 0);
+    expect(await page.locator('.box').count()).toBe(3);
+    await page.keyboard.press('h');
+    expect(await page.locator('.box').count()).toBe(0);
+    await page.keyboard.press('h');
+    expect(await page.locator('.box').count()).toBe(3);
 
     await page.keyboard.press('Enter');
     await done(2).waitFor();
@@ -281,6 +306,11 @@ describe('the labeler workspace in a browser', () => {
   });
 
   it('skips an image with a reason', async () => {
+    // Back to the image just submitted and forward again.
+    await page.keyboard.press('p');
+    await page.getByText('This image is labeled.').waitFor();
+    await page.keyboard.press('n');
+    await page.getByText('This image is labeled.').waitFor({ state: 'detached' });
     await page.keyboard.press('s');
     await page.getByRole('dialog', { name: 'Skip this image' }).waitFor();
     await audit('skip-dialog');
@@ -304,6 +334,11 @@ describe('the labeler workspace in a browser', () => {
     // A second box, deleted again: it must not be stored.
     await page.keyboard.press('b');
     await page.keyboard.press('Delete');
+    // Undo brings the deleted box back, redo deletes it again.
+    await page.keyboard.press('Control+z');
+    expect(await page.locator('.box').count()).toBe(2);
+    await page.keyboard.press('Control+Shift+z');
+    expect(await page.locator('.box').count()).toBe(1);
     await page.keyboard.press('Enter');
     await done(4).waitFor();
     const byKeys = (await tasksIn('labeled')).find(
@@ -373,4 +408,18 @@ describe('the labeler workspace in a browser', () => {
     expect(labeled!.annotation!.boxes).toHaveLength(1);
     expect(consoleErrors).toEqual([]);
   }, 90_000);
+
+  it('lays the workspace out on a large screen too (the classification project still has an image)', async () => {
+    await page.setViewportSize({ width: 2560, height: 1440 });
+    await page.getByRole('link', { name: 'My projects' }).click();
+    await page.getByRole('button', { name: 'Start labeling Scene tags' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Image \d+ of/ })
+      .waitFor();
+    const stage = (await page.locator('.stage').boundingBox())!;
+    expect(stage.width).toBeGreaterThan(1800);
+    await audit('large-screen');
+    expect(consoleErrors).toEqual([]);
+  });
 });
