@@ -78,7 +78,7 @@ const devhostPattern = {
 };
 
 export default defineConfig(
-  globalIgnores(['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'bench/results/**']),
+  globalIgnores(['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'bench/results/**', 'web/dist/**']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

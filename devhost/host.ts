@@ -75,7 +75,9 @@ export async function startDevHost(config: DevhostConfig, options: StartOptions 
     maxConcurrentOrchestrations: config.maxConcurrentOrchestrations,
   });
   // Plays App Service Authentication: principal headers come from users.json tokens, never from the client.
-  http.addRequestFilter(frontDoor({ dataDir: config.dataDir, logger }).filter);
+  const door = frontDoor({ dataDir: config.dataDir, logger });
+  http.addRequestFilter(door.filter);
+  http.addRuntimeHandler(door.authHandler);
   http.addRuntimeHandler(durable.managementHandler());
   http.addRuntimeHandler(eventGridWebhook({ registry: state.registry, invoker, keys, logger }));
   http.addRuntimeHandler(

@@ -37,7 +37,7 @@ export async function batchRequestStatus(request: HttpRequest, context: Invocati
 app.http('batchRequestStatus', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/batches/requests/{requestId}',
+  route: 'api/projects/{projectId}/batches/requests/{requestId}',
   extraInputs: [df.input.durableClient()],
   handler: batchRequestStatus,
 });

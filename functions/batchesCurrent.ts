@@ -15,6 +15,6 @@ export async function currentBatch(request: HttpRequest): Promise<HttpResponseIn
 app.http('currentBatch', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/batches/current',
+  route: 'api/projects/{projectId}/batches/current',
   handler: currentBatch,
 });

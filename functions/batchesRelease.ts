@@ -19,7 +19,7 @@ export async function releaseBatch(request: HttpRequest, context: InvocationCont
 app.http('releaseBatch', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/batches/current/release',
+  route: 'api/projects/{projectId}/batches/current/release',
   extraInputs: [df.input.durableClient()],
   handler: releaseBatch,
 });

@@ -34,7 +34,7 @@ export async function requestBatchHandler(request: HttpRequest, context: Invocat
 app.http('requestBatch', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/batches',
+  route: 'api/projects/{projectId}/batches',
   extraInputs: [df.input.durableClient()],
   handler: requestBatchHandler,
 });

@@ -19,6 +19,6 @@ export async function getDashboard(request: HttpRequest): Promise<HttpResponseIn
 app.http('getDashboard', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/dashboard',
+  route: 'api/projects/{projectId}/dashboard',
   handler: getDashboard,
 });

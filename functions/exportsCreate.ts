@@ -83,7 +83,7 @@ export async function createExport(request: HttpRequest, context: InvocationCont
 app.http('createExport', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/exports',
+  route: 'api/projects/{projectId}/exports',
   extraInputs: [df.input.durableClient()],
   handler: createExport,
 });

@@ -31,7 +31,7 @@ export async function getExport(request: HttpRequest, context: InvocationContext
 app.http('getExport', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/exports/{exportId}',
+  route: 'api/projects/{projectId}/exports/{exportId}',
   extraInputs: [df.input.durableClient()],
   handler: getExport,
 });

@@ -61,4 +61,4 @@ export async function health(_request: HttpRequest, _context: InvocationContext)
   };
 }
 
-app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });
+app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'api/health', handler: health });

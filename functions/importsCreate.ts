@@ -50,7 +50,7 @@ export async function createImport(request: HttpRequest, context: InvocationCont
 app.http('createImport', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/imports',
+  route: 'api/projects/{projectId}/imports',
   extraInputs: [df.input.durableClient()],
   handler: createImport,
 });

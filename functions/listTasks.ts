@@ -64,6 +64,6 @@ export async function listTasks(request: HttpRequest): Promise<HttpResponseInit>
 app.http('listTasks', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/tasks',
+  route: 'api/projects/{projectId}/tasks',
   handler: listTasks,
 });

@@ -21,6 +21,6 @@ export async function deleteMember(request: HttpRequest): Promise<HttpResponseIn
 app.http('deleteMember', {
   methods: ['DELETE'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/members/{userId}',
+  route: 'api/projects/{projectId}/members/{userId}',
   handler: deleteMember,
 });

@@ -13,6 +13,6 @@ export async function listMembers(request: HttpRequest): Promise<HttpResponseIni
 app.http('listMembers', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/members',
+  route: 'api/projects/{projectId}/members',
   handler: listMembers,
 });

@@ -37,6 +37,6 @@ export async function putMember(request: HttpRequest): Promise<HttpResponseInit>
 app.http('putMember', {
   methods: ['PUT'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/members/{userId}',
+  route: 'api/projects/{projectId}/members/{userId}',
   handler: putMember,
 });

@@ -9,6 +9,6 @@ export async function openapiDocument(): Promise<HttpResponseInit> {
 app.http('openapiDocument', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'openapi.json',
+  route: 'api/openapi.json',
   handler: openapiDocument,
 });

@@ -94,7 +94,7 @@ export async function projectOrchestrations(
 app.http('projectOrchestrations', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/orchestrations',
+  route: 'api/projects/{projectId}/orchestrations',
   extraInputs: [df.input.durableClient()],
   handler: projectOrchestrations,
 });

@@ -19,6 +19,6 @@ export async function archiveProject(request: HttpRequest): Promise<HttpResponse
 app.http('archiveProject', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/archive',
+  route: 'api/projects/{projectId}/archive',
   handler: archiveProject,
 });

@@ -53,7 +53,7 @@ export async function createProject(request: HttpRequest, context: InvocationCon
 app.http('createProject', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects',
+  route: 'api/projects',
   extraInputs: [df.input.durableClient()],
   handler: createProject,
 });

@@ -28,7 +28,7 @@ export async function getProject(request: HttpRequest, context: InvocationContex
 app.http('getProject', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}',
+  route: 'api/projects/{projectId}',
   extraInputs: [df.input.durableClient()],
   handler: getProject,
 });

@@ -28,4 +28,4 @@ export async function listProjects(request: HttpRequest): Promise<HttpResponseIn
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { items: projects.map(projectView) } };
 }
 
-app.http('listProjects', { methods: ['GET'], authLevel: 'anonymous', route: 'projects', handler: listProjects });
+app.http('listProjects', { methods: ['GET'], authLevel: 'anonymous', route: 'api/projects', handler: listProjects });

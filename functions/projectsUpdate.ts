@@ -44,6 +44,6 @@ export async function updateProject(request: HttpRequest): Promise<HttpResponseI
 app.http('updateProject', {
   methods: ['PATCH'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}',
+  route: 'api/projects/{projectId}',
   handler: updateProject,
 });

@@ -36,7 +36,7 @@ export async function refreshProject(request: HttpRequest, context: InvocationCo
 app.http('refreshProject', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/refresh',
+  route: 'api/projects/{projectId}/refresh',
   extraInputs: [df.input.durableClient()],
   handler: refreshProject,
 });

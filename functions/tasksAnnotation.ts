@@ -47,7 +47,7 @@ export async function submitAnnotation(request: HttpRequest, context: Invocation
 app.http('submitAnnotation', {
   methods: ['PUT'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/tasks/{taskId}/annotation',
+  route: 'api/projects/{projectId}/tasks/{taskId}/annotation',
   extraInputs: [df.input.durableClient()],
   handler: submitAnnotation,
 });

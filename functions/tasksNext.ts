@@ -35,7 +35,7 @@ export async function nextTask(request: HttpRequest, context: InvocationContext)
 app.http('nextTask', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/tasks/next',
+  route: 'api/projects/{projectId}/tasks/next',
   extraInputs: [df.input.durableClient()],
   handler: nextTask,
 });

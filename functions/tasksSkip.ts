@@ -42,7 +42,7 @@ export async function skipTask(request: HttpRequest, context: InvocationContext)
 app.http('skipTask', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/tasks/{taskId}/skip',
+  route: 'api/projects/{projectId}/tasks/{taskId}/skip',
   extraInputs: [df.input.durableClient()],
   handler: skipTask,
 });

@@ -28,6 +28,6 @@ export async function cancelTrainingRun(request: HttpRequest): Promise<HttpRespo
 app.http('cancelTrainingRun', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/training-runs/{runId}/cancel',
+  route: 'api/projects/{projectId}/training-runs/{runId}/cancel',
   handler: cancelTrainingRun,
 });

@@ -33,6 +33,6 @@ export async function createTrainingRun(request: HttpRequest): Promise<HttpRespo
 app.http('createTrainingRun', {
   methods: ['POST'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/training-runs',
+  route: 'api/projects/{projectId}/training-runs',
   handler: createTrainingRun,
 });

@@ -21,6 +21,6 @@ export async function getTrainingRun(request: HttpRequest): Promise<HttpResponse
 app.http('getTrainingRun', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/training-runs/{runId}',
+  route: 'api/projects/{projectId}/training-runs/{runId}',
   handler: getTrainingRun,
 });

@@ -17,6 +17,6 @@ export async function listTrainingRuns(request: HttpRequest): Promise<HttpRespon
 app.http('listTrainingRuns', {
   methods: ['GET'],
   authLevel: 'anonymous',
-  route: 'projects/{projectId}/training-runs',
+  route: 'api/projects/{projectId}/training-runs',
   handler: listTrainingRuns,
 });

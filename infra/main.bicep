@@ -235,6 +235,9 @@ var appSettings = {
   AZUREML_MAX_NODES: string(gpuMaxNodes)
   AZUREML_TRAINING_DATASTORE: machineLearning.outputs.trainingDatastoreName
   AZUREML_IMAGES_DATASTORE: machineLearning.outputs.imagesDatastoreName
+  // A host setting, not the app's: the Functions "your app is running" homepage would otherwise take `/`, where the
+  // app serves its web UI (functions/webApp.ts).
+  AzureWebJobsDisableHomepage: 'true'
 }
 
 // Read by the Durable extension only after the host.json swap in docs/durable-backend.md.

@@ -10,6 +10,7 @@
 //   adapters/**                                     the non-TypeScript files of the app's folders, at their source
 //                                                   paths (adapters/training/azureml/scoring/score.py, which
 //                                                   scoringScript() finds by walking up from dist/)
+//   web/dist/                                       the built web app, which functions/webApp.ts serves at the site root
 //   host.json, package.json, package-lock.json
 //   node_modules/                                   `npm ci --omit=dev` for Linux x64 glibc, what Flex Consumption runs,
 //                                                   without source maps, TypeScript files and Markdown
@@ -86,6 +87,13 @@ function packageApp({ out, build }) {
       filter: (src) => statSync(src).isDirectory() || !src.endsWith('.ts'),
     });
   }
+  // The web app the catch-all function serves (built by `npm run build`), without source maps.
+  if (!existsSync(path.join(root, 'web', 'dist', 'index.html')))
+    throw new Error('web/dist is missing: run npm run build');
+  cpSync(path.join(root, 'web', 'dist'), path.join(out, 'web', 'dist'), {
+    recursive: true,
+    filter: (src) => !src.endsWith('.map'),
+  });
   pruneEmptyFolders(out);
   for (const file of rootFiles) {
     if (existsSync(path.join(root, file))) cpSync(path.join(root, file), path.join(out, file));

@@ -3,12 +3,15 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../core/logger';
-import type { HostRequest, RequestFilter } from './server';
+import { authEndpoints } from './authEndpoints';
+import { AuthSessions, cookieValue, sessionCookieName } from './authSessions';
+import type { HostRequest, RequestFilter, RuntimeHandler } from './server';
 
 /**
  * devhost's stand-in for App Service Authentication (Easy Auth). On Azure the platform strips any client-sent
  * `x-ms-client-principal*` headers and, for a signed-in caller, injects its own; the app trusts them. Locally the
- * callers are the users of `$DATA_DIR/users.json`, each presenting `Authorization: Bearer <token>`.
+ * callers are the users of `$DATA_DIR/users.json`, each presenting `Authorization: Bearer <token>`, or a browser
+ * holding the session cookie that devhost's `/.auth/login/aad` page set (./authEndpoints.ts), as Easy Auth does.
  */
 
 const userSchema = z.object({
@@ -58,17 +61,17 @@ function readUsers(file: string): Map<string, DevUser> {
 
 /** The `x-ms-client-principal` value Easy Auth sends for an Entra ID user: base64 JSON with typed claims. */
 export function encodeClientPrincipal(user: DevUser): string {
-  const principal = {
-    auth_typ: 'aad',
-    name_typ: 'name',
-    role_typ: 'roles',
-    claims: [
-      { typ: objectIdClaim, val: user.id },
-      { typ: 'name', val: user.name },
-      ...user.roles.map((r) => ({ typ: 'roles', val: r })),
-    ],
-  };
+  const principal = { auth_typ: 'aad', name_typ: 'name', role_typ: 'roles', claims: claimsOf(user) };
   return Buffer.from(JSON.stringify(principal), 'utf8').toString('base64');
+}
+
+/** The claims Entra ID gives a user, as Easy Auth lists them (in the principal header and in `/.auth/me`). */
+export function claimsOf(user: DevUser): Array<{ typ: string; val: string }> {
+  return [
+    { typ: objectIdClaim, val: user.id },
+    { typ: 'name', val: user.name },
+    ...user.roles.map((r) => ({ typ: 'roles', val: r })),
+  ];
 }
 
 function bearerToken(headers: Record<string, string>): string | undefined {
@@ -80,6 +83,8 @@ export interface FrontDoor {
   filter: RequestFilter;
   /** The user a token belongs to (re-reads users.json when it changed). */
   userFor(token: string): DevUser | undefined;
+  /** The `/.auth/*` endpoints (sign-in page, `/.auth/me`, logout) sharing this front door's sessions. */
+  authHandler: RuntimeHandler;
 }
 
 /**
@@ -106,12 +111,14 @@ export function frontDoor(options: { dataDir: string; logger: Logger }): FrontDo
   };
 
   const userFor = (token: string) => current().get(token);
+  const sessions = new AuthSessions();
 
   const filter: RequestFilter = async (req: HostRequest) => {
     for (const name of Object.keys(req.headers)) {
       if (name.startsWith(principalHeaderPrefix)) delete req.headers[name];
     }
-    const token = bearerToken(req.headers);
+    // A bearer token wins over a session cookie, as with Easy Auth.
+    const token = bearerToken(req.headers) ?? sessions.tokenOf(cookieValue(req.headers.cookie, sessionCookieName));
     const user = token ? userFor(token) : undefined;
     if (user) {
       req.headers[principalHeaderPrefix] = encodeClientPrincipal(user);
@@ -122,7 +129,7 @@ export function frontDoor(options: { dataDir: string; logger: Logger }): FrontDo
     return 'continue';
   };
 
-  return { filter, userFor };
+  return { filter, userFor, authHandler: authEndpoints({ sessions, userFor }) };
 }
 
 function fileVersion(file: string): string {

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { crossSiteRefusal } from './crossSite';
 import { principalOf, type AppRole, type Principal } from './principal';
 import { forbidden, unauthorized } from './problem';
 
@@ -18,7 +19,8 @@ export interface AuthorizeOptions {
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; response: HttpResponseInit };
 
 /**
- * The check every endpoint starts with: no principal → 401, no allowed role or not a member → 403. Runs before
+ * The check every endpoint starts with: no principal → 401, a cookie session's state-changing call that a cross-site
+ * form could have sent → 403 (./crossSite.ts), no allowed role or not a member → 403. Runs before
  * the request is parsed, so an unauthenticated caller learns nothing about what would have been valid.
  */
 export async function authorize(request: HttpRequest, options: AuthorizeOptions): Promise<AuthResult> {
@@ -28,6 +30,8 @@ export async function authorize(request: HttpRequest, options: AuthorizeOptions)
     response.headers = { ...(response.headers as Record<string, string>), 'www-authenticate': 'Bearer' };
     return { ok: false, response };
   }
+  const crossSite = crossSiteRefusal(request);
+  if (crossSite) return { ok: false, response: crossSite };
   const allowed: readonly AppRole[] = typeof options.role === 'string' ? [options.role] : options.role;
   if (!allowed.some((r) => principal.roles.includes(r))) {
     return { ok: false, response: forbidden(`This endpoint needs the ${allowed.join(' or ')} role.`) };

@@ -8,7 +8,7 @@ export const maxJsonBodyBytes = 1024 * 1024;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; response: HttpResponseInit };
 
 /** `application/json`, `application/merge-patch+json`, any `+json` type; parameters such as charset allowed. */
-function isJsonContentType(contentType: string | null): boolean {
+export function isJsonContentType(contentType: string | null): boolean {
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   return mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
 }

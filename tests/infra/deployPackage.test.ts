@@ -79,7 +79,16 @@ describe('deploy package (scripts/package-app.mjs)', () => {
 
   it('has no sources, source maps, tests, devhost, bench or scripts, and only the app folders at the top', () => {
     expect(readdirSync(out).sort()).toEqual(
-      ['.funcignore', 'adapters', 'dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json'].sort(),
+      [
+        '.funcignore',
+        'adapters',
+        'dist',
+        'host.json',
+        'node_modules',
+        'package-lock.json',
+        'package.json',
+        'web',
+      ].sort(),
     );
     expect(readdirSync(path.join(out, 'dist')).sort()).toEqual(['adapters', 'functions', 'orchestrations', 'shared']);
     const files = filesUnder(out).map(rel);
@@ -87,7 +96,9 @@ describe('deploy package (scripts/package-app.mjs)', () => {
     expect(
       files.filter((f) => /(^|\/)(tests|devhost|bench|scripts)\//.test(f) && !f.startsWith('node_modules/')),
     ).toEqual([]);
-    expect(files.filter((f) => !f.startsWith('node_modules/') && !f.startsWith('dist/'))).toEqual([
+    expect(
+      files.filter((f) => !f.startsWith('node_modules/') && !f.startsWith('dist/') && !f.startsWith('web/dist/')),
+    ).toEqual([
       '.funcignore',
       'adapters/training/azureml/scoring/score.py',
       'host.json',
@@ -99,6 +110,25 @@ describe('deploy package (scripts/package-app.mjs)', () => {
       .split('\n')
       .filter((l) => l.trim() && !l.startsWith('#'));
     expect(ignoreRules).toEqual([]);
+  });
+
+  it('holds the built web app where functions/webApp.ts looks for it, without source maps', () => {
+    const webFiles = filesUnder(path.join(out, 'web')).map(rel).sort();
+    const built = filesUnder(path.join(root, 'web', 'dist'))
+      .map(
+        (f) =>
+          `web/dist/${path
+            .relative(path.join(root, 'web', 'dist'), f)
+            .split(path.sep)
+            .join('/')}`,
+      )
+      .filter((f) => !f.endsWith('.map'))
+      .sort();
+    expect(webFiles).toEqual(built);
+    expect(webFiles).toContain('web/dist/index.html');
+    // dist/functions/webApp.js resolves ../../web/dist from its own folder.
+    expect(existsSync(path.join(out, 'dist', 'functions', 'webApp.js'))).toBe(true);
+    expect(path.resolve(out, 'dist', 'functions', '..', '..', 'web', 'dist')).toBe(path.join(out, 'web', 'dist'));
   });
 
   it('installs no devDependency, except one a production dependency needs too', () => {

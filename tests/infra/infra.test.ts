@@ -85,7 +85,7 @@ const requiredOnAzure: SettingName[] = [
 
 /** App settings infra/ may set that are not the app's own: the platform's, and identity-based connections. */
 const platformSetting =
-  /^(APPLICATIONINSIGHTS_(CONNECTION|AUTHENTICATION)_STRING|DURABLE_TASK_SCHEDULER_CONNECTION_STRING|TASKHUB_NAME)$/;
+  /^(APPLICATIONINSIGHTS_(CONNECTION|AUTHENTICATION)_STRING|DURABLE_TASK_SCHEDULER_CONNECTION_STRING|TASKHUB_NAME|AzureWebJobsDisableHomepage)$/;
 const connectionSetting = /^(\w+?)__(accountName|blobServiceUri|serviceUri|credential|clientId)$/;
 
 const appSettingsLiteral = variable(main, 'appSettings')!;
@@ -143,6 +143,10 @@ describe('infra: app settings (shared/settings.ts is the contract)', () => {
     }
     // FUNCTIONS_WORKER_RUNTIME is deprecated on Flex Consumption: the runtime is functionAppConfig.runtime.
     for (const file of bicepFiles) expect(stripComments(read(file))).not.toMatch(/FUNCTIONS_WORKER_RUNTIME/);
+  });
+
+  it('turns the Functions homepage off: the web app is served at / (functions/webApp.ts)', () => {
+    expect(stringLiteral(appSettings.get('AzureWebJobsDisableHomepage'))).toBe('true');
   });
 
   it('parseSettings accepts the settings as Azure would give them (with Easy Auth on)', () => {

@@ -1,0 +1,108 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, projectPath, signIn } from './api';
+import { ProjectsPage } from './ProjectsPage';
+import { currentUser, type SignedIn } from './session';
+import './styles.css';
+import type { Project } from './types';
+import { Workspace } from './workspace/Workspace';
+
+/** Client routes: `/` (my projects) and `/projects/{id}/label` (the labeler workspace). */
+function routeOf(pathname: string): { page: 'projects' } | { page: 'label'; projectId: string } {
+  const m = /^\/projects\/([^/]+)\/label\/?$/.exec(pathname);
+  return m ? { page: 'label', projectId: decodeURIComponent(m[1]!) } : { page: 'projects' };
+}
+
+function LabelPage(props: { projectId: string }) {
+  const [project, setProject] = useState<Project | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    // Labelers may not read a project's admin view: find it in the list of projects they belong to.
+    api<{ items: Project[] }>('GET', '/api/projects')
+      .then((res) => {
+        const found = res.body.items.find((p) => p.id === props.projectId);
+        if (found) setProject(found);
+        else setError(`You are not a member of project '${props.projectId}'.`);
+      })
+      .catch((err: Error) => setError(err.message));
+  }, [props.projectId]);
+  if (error) return <p role="alert">{error}</p>;
+  if (!project) return <p role="status">Loading the project…</p>;
+  return <Workspace project={project} />;
+}
+
+function App() {
+  const [session, setSession] = useState<SignedIn | undefined>(undefined);
+  const [route, setRoute] = useState(() => routeOf(location.pathname));
+
+  useEffect(() => {
+    currentUser().then(setSession, (err: Error) => setSession({ kind: 'refused', reason: err.message }));
+    const onPop = () => setRoute(routeOf(location.pathname));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  const navigate = (path: string) => {
+    history.pushState(null, '', path);
+    setRoute(routeOf(path));
+  };
+
+  const me = session?.kind === 'signedIn' ? session.me : undefined;
+  const title = route.page === 'label' ? 'Labeling' : 'My projects';
+  useEffect(() => {
+    document.title = `${title} · ML Assist Labeling`;
+  }, [title]);
+
+  return (
+    <>
+      <header class="top">
+        <a
+          class="brand"
+          href="/"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate('/');
+          }}
+        >
+          ML Assist Labeling
+        </a>
+        <nav aria-label="Main">
+          <a
+            href="/"
+            aria-current={route.page === 'projects' ? 'page' : undefined}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate('/');
+            }}
+          >
+            My projects
+          </a>
+        </nav>
+        {me && (
+          <span class="user">
+            {me.name} · <a href="/.auth/logout?post_logout_redirect_uri=/">Sign out</a>
+          </span>
+        )}
+      </header>
+      <main>
+        <h1 class={route.page === 'label' ? 'visually-hidden' : undefined}>{title}</h1>
+        {session === undefined && <p role="status">Checking your sign-in…</p>}
+        {session?.kind === 'refused' && <p role="alert">{session.reason}</p>}
+        {session?.kind === 'signedOut' && (
+          <div class="panel">
+            <p>Sign in to label images.</p>
+            <button type="button" class="primary" onClick={signIn}>
+              Sign in
+            </button>
+          </div>
+        )}
+        {me && route.page === 'projects' && (
+          <ProjectsPage onStart={(id) => navigate(`${projectPath(id).replace('/api', '')}/label`)} />
+        )}
+        {me && route.page === 'label' && <LabelPage projectId={route.projectId} />}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

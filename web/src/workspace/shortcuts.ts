@@ -1,0 +1,20 @@
+/** Every action of the workspace and its keys, as the `?` overlay lists them. */
+export const shortcuts: ReadonlyArray<{ keys: string; action: string }> = [
+  { keys: 'Enter', action: 'Submit the image' },
+  { keys: 'A', action: 'Accept the model’s boxes unchanged and submit (prelabeled images)' },
+  { keys: 'S', action: 'Skip the image with a reason' },
+  { keys: 'N / P', action: 'Next / previous image of the batch' },
+  { keys: '1–9', action: 'Choose the label (and relabel the selected box)' },
+  { keys: 'B', action: 'New box in the middle of the view' },
+  { keys: 'E / Shift+E', action: 'Select the next / previous box' },
+  { keys: 'Arrows (Shift: 10 px)', action: 'Move the selected box' },
+  { keys: 'Alt+Arrows (Shift: 10 px)', action: 'Resize the selected box (right and bottom edges)' },
+  { keys: 'Delete / Backspace', action: 'Delete the selected box' },
+  { keys: 'Escape', action: 'Deselect; close a dialog' },
+  { keys: 'Ctrl+Z / Ctrl+Shift+Z', action: 'Undo / redo' },
+  { keys: '+ / − / mouse wheel', action: 'Zoom in / out' },
+  { keys: 'F / O', action: 'Fit the image / 100 %' },
+  { keys: 'Space+drag, middle-drag', action: 'Pan' },
+  { keys: 'H', action: 'Hide or show the boxes' },
+  { keys: '?', action: 'Show this list' },
+];
