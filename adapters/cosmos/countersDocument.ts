@@ -7,6 +7,7 @@ import {
   counterDrift,
   emptyCounters,
   inWindow,
+  isHourSeries,
   seriesOf,
   taskContribution,
   type CounterWindow,
@@ -39,24 +40,30 @@ const transientStatuses = new Set([408, 429, 449, 500, 503]);
  * that a reader of a window of the series (the dashboard: 48 hours, a year of days) reads only the documents of
  * that window:
  *  - `hour.<h>` → one document per month (`counters~h~2026-12`); `day.<d>` → one per year (`counters~d~2026`);
- *  - `labeler.<id>.hour.<h>` / `.day.<d>` → one per labeler and month / year; other `labeler.<id>.…` → one per labeler.
+ *  - `labelerHour.<h>.<id>` / `labelerDay.<d>.<id>` → one per labeler and month / year; `labeler.<id>.…` → one
+ *    per labeler.
  * The labeler id is hashed into the document id (ids cannot hold `/`, `\`, `?` or `#`); the keys inside keep it.
  */
 export function shardOf(key: string): { id: string; series?: 'hour' | 'day'; period?: string } {
   const parts = key.split('.');
-  const series = seriesOf(key);
-  const period = series && (series.series === 'hour' ? series.period.slice(0, 7) : series.period.slice(0, 4));
-  const suffix = series ? `~${series.series[0]}~${period}` : '';
-  if (parts[0] === 'labeler') {
-    const labeler = createHash('sha256').update(parts[1]!).digest('base64url').slice(0, 16);
-    return { id: `${countersId}~l~${labeler}${suffix}`, ...(series ? { series: series.series, period } : {}) };
+  const found = seriesOf(key);
+  const series: 'hour' | 'day' | undefined = found && (isHourSeries(found.series) ? 'hour' : 'day');
+  const period = found && (series === 'hour' ? found.period.slice(0, 7) : found.period.slice(0, 4));
+  const suffix = series ? `~${series[0]}~${period}` : '';
+  const labelerId = parts[0] === 'labeler' ? parts[1] : found?.series.startsWith('labeler') ? parts[2] : undefined;
+  const where = series ? { series, period: period! } : {};
+  if (labelerId !== undefined) {
+    const labeler = createHash('sha256').update(labelerId).digest('base64url').slice(0, 16);
+    return { id: `${countersId}~l~${labeler}${suffix}`, ...where };
   }
-  return series ? { id: `${countersId}${suffix}`, series: series.series, period } : { id: countersId };
+  return { id: `${countersId}${suffix}`, ...where };
 }
 
 /** Prefixes whose keys all live in the project document (reading them needs no query). */
 function inProjectDocument(prefix: string): boolean {
-  return ['hour', 'day', 'labeler'].every((p) => !(p.startsWith(prefix) || prefix.startsWith(`${p}.`)));
+  return ['hour', 'day', 'labeler', 'labelerHour', 'labelerDay'].every(
+    (p) => !(p.startsWith(prefix) || prefix.startsWith(`${p}.`)),
+  );
 }
 
 interface Shard {

@@ -6,6 +6,8 @@ import {
   counterDelta,
   counterDrift,
   emptyCounters,
+  isHourSeries,
+  seriesNames,
   taskContribution,
   type CounterDelta,
   type ProjectCounters,
@@ -226,11 +228,17 @@ export class SqliteTasks implements TaskRepository {
       });
     }
     if (window) {
-      // The series' period is the key's last segment (shared/domain/counters.ts seriesOf; inWindow is the rule).
-      where.push(`NOT ((name LIKE 'hour.%' OR name LIKE '%.hour.%') AND substr(name, -13) < @hoursFrom)`);
-      where.push(`NOT ((name LIKE 'day.%' OR name LIKE '%.day.%') AND substr(name, -10) < @daysFrom)`);
-      params.hoursFrom = window.hoursFrom;
-      params.daysFrom = window.daysFrom;
+      // A series' period follows its name (shared/domain/counters.ts seriesOf; inWindow is the rule), so the
+      // window is key ranges on the primary key: every plain counter, and each series from its first period on.
+      const series = [...seriesNames].sort();
+      const plain = series.map((name, i) => `(name >= @plainFrom${i} AND name < '${name}.')`);
+      plain.push(`name >= '${series.at(-1)}/'`);
+      series.forEach((name, i) => {
+        params[`plainFrom${i}`] = i === 0 ? '' : `${series[i - 1]}/`;
+        params[`from${i}`] = `${name}.${isHourSeries(name) ? window.hoursFrom : window.daysFrom}`;
+      });
+      const windowed = series.map((name, i) => `(name >= @from${i} AND name < '${name}/')`);
+      where.push(`(${[...plain, ...windowed].join(' OR ')})`);
     }
     const sql = `SELECT name, value FROM counters WHERE ${where.join(' AND ')}`;
     let statement = this.#counterReads.get(sql);

@@ -16,12 +16,14 @@ import { taskStates, type Task, type TaskState } from './task';
  *  - `boxes`, `label.<label>`       boxes (or classification labels) on labeled tasks, in total and per class
  *  - `skipped.<reason>`             skipped tasks by reason
  *  - `hour.<yyyy-mm-ddThh>`, `day.<yyyy-mm-dd>`  labeled tasks by the UTC hour and day they were submitted
+ *  - `labelerHour.<h>.<id>`, `labelerDay.<d>.<id>`  images a labeler did (labeled or skipped) per hour and day
  *  - `labeler.<id>.…`               per labeler: labeled, skipped, boxes, outcome.<o>, timed (submissions that said
  *                                   how long they took), deciseconds (their sum), secondsBucket.<i> (a histogram for
- *                                   median and p90), hour.<h> and day.<d> (images done: throughput, last activity)
+ *                                   median and p90)
  *
  * The hour and day keys are series that grow with the project's age; a reader asks for a window of them
- * (`CounterWindow`), so what a dashboard reads stays bounded however long a project runs.
+ * (`CounterWindow`), so what a dashboard reads stays bounded however long a project runs. The period comes right
+ * after the series' name, so a window is a range of keys (the labeler's series put the period before the id).
  */
 export interface ProjectCounters {
   byState: Record<TaskState, number>;
@@ -72,19 +74,26 @@ export interface CounterWindow {
   daysFrom: string;
 }
 
-/** The series a key belongs to and its period (the key's last segment), or undefined for a plain counter. */
-export function seriesOf(key: string): { series: 'hour' | 'day'; period: string } | undefined {
-  const dot = key.lastIndexOf('.');
-  const kind = key.slice(key.lastIndexOf('.', dot - 1) + 1, dot);
-  if (kind !== 'hour' && kind !== 'day') return undefined;
-  return { series: kind, period: key.slice(dot + 1) };
+export const seriesNames = ['hour', 'day', 'labelerHour', 'labelerDay'] as const;
+export type SeriesName = (typeof seriesNames)[number];
+
+/** Whether a series counts hours (`hour`, `labelerHour`) or days. */
+export const isHourSeries = (series: SeriesName) => series === 'hour' || series === 'labelerHour';
+
+/** The series a key belongs to and its period (the segment after the series' name), or undefined for a plain counter. */
+export function seriesOf(key: string): { series: SeriesName; period: string } | undefined {
+  const dot = key.indexOf('.');
+  const series = key.slice(0, dot) as SeriesName;
+  if (dot === -1 || !seriesNames.includes(series)) return undefined;
+  const end = key.indexOf('.', dot + 1);
+  return { series, period: key.slice(dot + 1, end === -1 ? undefined : end) };
 }
 
 /** Whether a counter falls inside the window (plain counters always do). */
 export function inWindow(key: string, window: CounterWindow): boolean {
   const s = seriesOf(key);
   if (!s) return true;
-  return s.period >= (s.series === 'hour' ? window.hoursFrom : window.daysFrom);
+  return s.period >= (isHourSeries(s.series) ? window.hoursFrom : window.daysFrom);
 }
 
 export function secondsBucketOf(seconds: number): number {
@@ -97,6 +106,10 @@ export function taskContribution(t: Task): CounterDelta {
   const c: CounterDelta = {};
   const add = (key: string, n = 1) => {
     if (n !== 0) c[key] = (c[key] ?? 0) + n;
+  };
+  const addDone = (hour: string, by: string) => {
+    add(`labelerHour.${hour}.${counterSegment(by)}`);
+    add(`labelerDay.${hour.slice(0, 10)}.${counterSegment(by)}`);
   };
   add(`byState.${t.state}`);
   if (t.state === 'labeled' && t.annotation) {
@@ -116,8 +129,7 @@ export function taskContribution(t: Task): CounterDelta {
     if (hour) {
       add(`hour.${hour}`);
       add(`day.${hour.slice(0, 10)}`);
-      add(`${labeler}.hour.${hour}`);
-      add(`${labeler}.day.${hour.slice(0, 10)}`);
+      addDone(hour, a.by);
     }
     if (a.prelabelOutcome) {
       add('labeledReviewed');
@@ -135,10 +147,7 @@ export function taskContribution(t: Task): CounterDelta {
     add(`skipped.${t.skip.reason ?? 'unspecified'}`);
     add(`${labeler}.skipped`);
     const hour = hourOf(t.skip.at);
-    if (hour) {
-      add(`${labeler}.hour.${hour}`);
-      add(`${labeler}.day.${hour.slice(0, 10)}`);
-    }
+    if (hour) addDone(hour, t.skip.by);
   }
   return c;
 }

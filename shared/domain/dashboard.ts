@@ -149,12 +149,16 @@ function grouped(values: CounterDelta): GroupedCounters {
     const dot = key.indexOf('.');
     const group = dot === -1 ? key : key.slice(0, dot);
     const rest = dot === -1 ? '' : key.slice(dot + 1);
-    if (group === 'labeler') {
+    if (group === 'labeler' || group === 'labelerHour' || group === 'labelerDay') {
+      // `labeler.<id>.<key>`, or a labeler's series `labelerHour.<h>.<id>` kept as `hour.<h>` of that labeler.
       const end = rest.indexOf('.');
-      const id = rest.slice(0, end);
-      let own = labelers.get(id);
-      if (!own) labelers.set(id, (own = new Map()));
-      own.set(rest.slice(end + 1), n);
+      const id = group === 'labeler' ? rest.slice(0, end) : rest.slice(end + 1);
+      const own = labelers.get(id) ?? new Map<string, number>();
+      labelers.set(id, own);
+      own.set(
+        group === 'labeler' ? rest.slice(end + 1) : `${group === 'labelerHour' ? 'hour' : 'day'}.${rest.slice(0, end)}`,
+        n,
+      );
     } else {
       let entries = top.get(group);
       if (!entries) top.set(group, (entries = new Map()));

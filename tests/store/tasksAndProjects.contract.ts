@@ -533,9 +533,9 @@ export function describeTasksAndProjectsContract(
           [`${alice}.boxes`]: 3,
           [`${alice}.timed`]: 2,
           [`${alice}.deciseconds`]: 343,
-          [`${alice}.hour.2026-12-01T14`]: 1,
-          [`${alice}.hour.2026-12-01T15`]: 2,
-          [`${alice}.day.2026-12-01`]: 3,
+          [`labelerHour.2026-12-01T14.alice`]: 1,
+          [`labelerHour.2026-12-01T15.alice`]: 2,
+          [`labelerDay.2026-12-01.alice`]: 3,
           [`${oddLabeler}.labeled`]: 1,
           [`${oddLabeler}.skipped`]: 1,
           [`${oddLabeler}.outcome.edited`]: 1,
@@ -548,9 +548,14 @@ export function describeTasksAndProjectsContract(
           'label.dog': 1,
           [`label.${counterSegment(odd)}`]: 1,
         });
-        expect(await store.tasks.counterValues(p, { prefixes: [`${alice}.hour.`] })).toEqual({
-          [`${alice}.hour.2026-12-01T14`]: 1,
-          [`${alice}.hour.2026-12-01T15`]: 2,
+        expect(
+          await store.tasks.counterValues(p, {
+            prefixes: ['labelerHour.2026-12-01T14.', 'labelerHour.2026-12-01T15.'],
+          }),
+        ).toEqual({
+          [`labelerHour.2026-12-01T14.alice`]: 1,
+          [`labelerHour.2026-12-01T15.alice`]: 2,
+          [`labelerHour.2026-12-01T14.${counterSegment(odd)}`]: 2,
         });
         expect(await store.tasks.counterValues('proj-b')).toEqual({});
       });
@@ -565,20 +570,21 @@ export function describeTasksAndProjectsContract(
         expect(windowed['hour.2026-12-01T15']).toBe(1);
         expect(windowed['hour.2026-12-01T14']).toBeUndefined();
         expect(windowed['day.2026-12-01']).toBeUndefined();
-        expect(windowed[`${alice}.hour.2026-12-01T15`]).toBe(2);
-        expect(windowed[`${alice}.day.2026-12-01`]).toBeUndefined();
+        expect(windowed[`labelerHour.2026-12-01T15.alice`]).toBe(2);
+        expect(windowed[`labelerDay.2026-12-01.alice`]).toBeUndefined();
         expect(windowed[`${alice}.labeled`]).toBe(2);
         expect(windowed['label.cat']).toBe(2);
-        expect(
-          await store.tasks.counterValues(p, {
-            prefixes: [`${alice}.`],
-            window: { hoursFrom: '2026-12-02T00', daysFrom: '2026-12-01' },
-          }),
-        ).toEqual(
+        const later = { hoursFrom: '2026-12-02T00', daysFrom: '2026-12-01' };
+        expect(await store.tasks.counterValues(p, { prefixes: ['labeler', 'hour.'], window: later })).toEqual(
           Object.fromEntries(
-            Object.entries(all).filter(([key]) => key.startsWith(`${alice}.`) && !key.startsWith(`${alice}.hour.`)),
+            Object.entries(all).filter(
+              ([key]) => (key.startsWith('labeler') || key.startsWith('hour.')) && inWindow(key, later),
+            ),
           ),
         );
+        expect(
+          Object.keys(await store.tasks.counterValues(p, { window: later })).some((k) => k.startsWith('labelerHour')),
+        ).toBe(false);
       });
 
       it("takes a removed image's labels out of every figure, and puts them back when the blob returns", async () => {
