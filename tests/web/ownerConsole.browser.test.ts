@@ -5,14 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoContainer, uploadSmallImages } from '../backfill/helpers';
 import { launchChromium, seriousAxeViolations } from '../helpers/browser';
 import { repoRoot, type DevUser } from '../helpers/devhost';
-import {
-  admin,
-  boxInside,
-  labelingApi,
-  requestBatch,
-  startLabelingHost,
-  type LabelingHost,
-} from '../labeling/harness';
+import { admin, boxInside, labelingApi, requestBatch, startLabelingHost, type LabelingHost } from '../labeling/harness';
 
 // The project owner's console in a real browser (Debian's chromium) against devhost with images in Azurite: an
 // admin creates a project from the form (a refusal first, in words naming the field), sees its images counted on the
@@ -97,6 +90,11 @@ describe('the project owner console in a browser', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/dataset\.container: /);
+    // Beside the field too, as its description.
+    await expect(page.getByLabel('Blob container').getAttribute('aria-describedby')).resolves.toBe(
+      'f-dataset-container-error',
+    );
+    expect(await page.locator('#f-dataset-container-error').textContent()).toMatch(/^dataset\.container: ./);
     await expect(page.getByLabel('Blob container').getAttribute('aria-invalid')).resolves.toBe('true');
     expect((await api.call('GET', `projects/${projectId}`, { token: admin.token })).status).toBe(404);
     await audit('console-new-refused');

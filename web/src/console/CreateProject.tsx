@@ -28,10 +28,19 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
   const [mlAssist, setMlAssist] = useState(true);
   const [threshold, setThreshold] = useState('250');
   const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<{ text: string; fields: string[] } | undefined>(undefined);
+  const [problem, setProblem] = useState<{ text: string; errors: Problem['errors'] & object } | undefined>(undefined);
 
   const detection = type === 'objectDetection';
-  const invalid = (field: string) => (problem?.fields.includes(field) ? true : undefined);
+  const messageOf = (field: string) => problem?.errors.find((e) => e.field === field)?.message;
+  const invalid = (field: string) => (messageOf(field) ? true : undefined);
+  const describedBy = (field: string) => (messageOf(field) ? `${controlId(field)}-error` : undefined);
+  /** The API's words for one field, beside it (the alert at the top lists them all). */
+  const fieldError = (field: string) =>
+    messageOf(field) && (
+      <span id={`${controlId(field)}-error`} class="field-error">
+        {field}: {messageOf(field)}
+      </span>
+    );
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -50,10 +59,10 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
       const res = await api<{ id: string }>('POST', '/api/projects', { body });
       props.onCreated(res.body.id);
     } catch (err) {
-      const fields = err instanceof ApiError ? ((err.body as Problem)?.errors ?? []).map((f) => f.field) : [];
-      setProblem({ text: (err as Error).message, fields });
+      const errors = err instanceof ApiError ? ((err.body as Problem)?.errors ?? []) : [];
+      setProblem({ text: (err as Error).message, errors });
       setBusy(false);
-      const first = fields[0] ? document.getElementById(controlId(fields[0])) : null;
+      const first = errors[0] ? document.getElementById(controlId(errors[0].field)) : null;
       first?.focus();
     }
   };
@@ -76,9 +85,18 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
           value={name}
           onInput={(e) => setName(e.currentTarget.value)}
           aria-invalid={invalid('name')}
+          aria-describedby={describedBy('name')}
         />
+        {fieldError('name')}
         <label for="f-id">Id (optional: lower-case letters, digits and hyphens; made from the name if empty)</label>
-        <input id="f-id" value={id} onInput={(e) => setId(e.currentTarget.value)} aria-invalid={invalid('id')} />
+        <input
+          id="f-id"
+          value={id}
+          onInput={(e) => setId(e.currentTarget.value)}
+          aria-invalid={invalid('id')}
+          aria-describedby={describedBy('id')}
+        />
+        {fieldError('id')}
         <label for="f-type">Type</label>
         <select id="f-type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
           <option value="objectDetection">Bounding boxes (object detection)</option>
@@ -94,14 +112,18 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
           value={container}
           onInput={(e) => setContainer(e.currentTarget.value)}
           aria-invalid={invalid('dataset.container')}
+          aria-describedby={describedBy('dataset.container')}
         />
+        {fieldError('dataset.container')}
         <label for="f-dataset-prefix">Folder in the container (optional, e.g. 2024/)</label>
         <input
           id="f-dataset-prefix"
           value={prefix}
           onInput={(e) => setPrefix(e.currentTarget.value)}
           aria-invalid={invalid('dataset.prefix')}
+          aria-describedby={describedBy('dataset.prefix')}
         />
+        {fieldError('dataset.prefix')}
       </fieldset>
       <fieldset>
         <legend>Labels</legend>
@@ -117,7 +139,9 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
                 placeholder={`Label ${i + 1}`}
                 onInput={(e) => setLabel(i, { name: e.currentTarget.value })}
                 aria-invalid={invalid(`labels.${i}.name`)}
+                aria-describedby={describedBy(`labels.${i}.name`)}
               />
+              {fieldError(`labels.${i}.name`)}
               <label for={controlId(`labels.${i}.color`)} class="visually-hidden">
                 Label {i + 1} colour
               </label>
@@ -135,6 +159,7 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
             </li>
           ))}
         </ol>
+        {fieldError('labels')}
         <button
           type="button"
           onClick={() => setLabels([...labels, { name: '', color: palette[labels.length % palette.length]! }])}
@@ -151,7 +176,9 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
           value={instructions}
           onInput={(e) => setInstructions(e.currentTarget.value)}
           aria-invalid={invalid('instructions')}
+          aria-describedby={describedBy('instructions')}
         />
+        {fieldError('instructions')}
       </fieldset>
       {detection && (
         <fieldset>
@@ -168,7 +195,9 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
             disabled={!mlAssist}
             onInput={(e) => setThreshold(e.currentTarget.value)}
             aria-invalid={invalid('mlAssist.initialTrainingThreshold')}
+            aria-describedby={describedBy('mlAssist.initialTrainingThreshold')}
           />
+          {fieldError('mlAssist.initialTrainingThreshold')}
         </fieldset>
       )}
       <button type="submit" class="primary" disabled={busy}>
