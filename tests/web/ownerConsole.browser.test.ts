@@ -101,7 +101,7 @@ describe('the project owner console in a browser', () => {
 
     await page.getByLabel('Blob container').fill(projectId);
     await page.getByRole('button', { name: 'Create project' }).click();
-    await page.waitForURL(new RegExp(`/admin/projects/${projectId}$`));
+    await page.waitForURL(new RegExp(`/console/projects/${projectId}$`));
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     // The backfill registers the images while the dashboard re-reads its figures.
     await page.locator(`[data-figure="images"]:text-is("${images}")`).waitFor({ timeout: 120_000 });
@@ -133,8 +133,10 @@ describe('the project owner console in a browser', () => {
     await page.getByRole('status').filter({ hasText: 'Refresh from storage: done.' }).waitFor();
   });
 
-  it('adds a member', async () => {
-    await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Members' }).click();
+  it('adds a member, on a page loaded from its address', async () => {
+    // Loaded, not navigated to: each console page has an address the app serves (a reload or a bookmark works).
+    await page.goto(`${lab.host.baseUrl}/console/projects/${projectId}/members`);
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
     await page.getByText('No members yet').waitFor();
     await page.getByLabel('User id').fill(labeler.id);
     await page.getByRole('button', { name: 'Add member' }).click();

@@ -10,7 +10,7 @@ import { Workspace } from './workspace/Workspace';
 
 type Route = { page: 'projects' } | { page: 'label'; projectId: string } | { page: 'console'; console: ConsoleRoute };
 
-/** Client routes: `/` (my projects), `/projects/{id}/label` (the labeler workspace), `/admin…` (the owner console). */
+/** Client routes: `/` (my projects), `/projects/{id}/label` (the labeler workspace), `/console…` (the owner console). */
 function routeOf(pathname: string): Route {
   const inConsole = consoleRoute(pathname);
   if (inConsole) return { page: 'console', console: inConsole };
@@ -86,11 +86,11 @@ function App() {
           </a>
           {isAdmin && (
             <a
-              href="/admin"
+              href="/console"
               aria-current={route.page === 'console' ? 'page' : undefined}
               onClick={(e) => {
                 e.preventDefault();
-                navigate('/admin');
+                navigate('/console');
               }}
             >
               Project console

@@ -17,18 +17,18 @@ const tabs: Array<{ tab: ProjectTab; text: string; suffix: string }> = [
   { tab: 'orchestrations', text: 'Orchestrations', suffix: '/orchestrations' },
 ];
 
-/** The console's client routes under `/admin`, or undefined for a path outside it. */
+/** The console's client routes under `/console`, or undefined for a path outside it. */
 export function consoleRoute(pathname: string): ConsoleRoute | undefined {
-  if (/^\/admin\/?$/.test(pathname)) return { view: 'list' };
-  if (/^\/admin\/new\/?$/.test(pathname)) return { view: 'new' };
-  const m = /^\/admin\/projects\/([^/]+)(\/members|\/exports|\/orchestrations)?\/?$/.exec(pathname);
+  if (/^\/console\/?$/.test(pathname)) return { view: 'list' };
+  if (/^\/console\/new\/?$/.test(pathname)) return { view: 'new' };
+  const m = /^\/console\/projects\/([^/]+)(\/members|\/exports|\/orchestrations)?\/?$/.exec(pathname);
   if (!m) return undefined;
   const tab = tabs.find((t) => t.suffix === (m[2] ?? ''))!.tab;
   return { view: 'project', projectId: decodeURIComponent(m[1]!), tab };
 }
 
 export const consolePath = (projectId: string, tab: ProjectTab = 'dashboard') =>
-  `/admin/projects/${encodeURIComponent(projectId)}${tabs.find((t) => t.tab === tab)!.suffix}`;
+  `/console/projects/${encodeURIComponent(projectId)}${tabs.find((t) => t.tab === tab)!.suffix}`;
 
 export function consoleTitle(route: ConsoleRoute): string {
   if (route.view === 'list') return 'Project console';
@@ -61,7 +61,7 @@ function ProjectList(props: { navigate: Navigate }) {
   return (
     <div>
       <p>
-        <Link href="/admin/new" navigate={props.navigate}>
+        <Link href="/console/new" navigate={props.navigate}>
           New project
         </Link>
       </p>
