@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
+import type { TrainingRun } from '../../shared/domain/labelingRecords';
 import { demoContainer, uploadSmallImages } from '../backfill/helpers';
 import { launchChromium, seriousAxeViolations } from '../helpers/browser';
 import { repoRoot, type DevUser } from '../helpers/devhost';
@@ -47,7 +49,8 @@ async function signIn(on: Page, token: string): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
-  lab = await startLabelingHost([labeler]);
+  // The training poll is kept away (once a year) so that the runs the test writes stay as written until it acts.
+  lab = await startLabelingHost([labeler], { TRAINING_POLL_SCHEDULE: '0 0 0 1 1 *' });
   const container = await demoContainer(lab.storage, projectId);
   await uploadSmallImages(container, { count: images });
   await container.uploadBlockBlob('notes.txt', 'not an image', 12);
@@ -199,6 +202,82 @@ describe('the project owner console in a browser', () => {
     await page.setViewportSize({ width: 2560, height: 1440 });
     await audit('console-dashboard-large');
     await page.setViewportSize({ width: 1280, height: 720 });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows training runs with metrics, calibrated threshold and gate decision, and cancels one', async () => {
+    // Runs as the ML Assist loop records them (shared/domain/labelingRecords.ts), written into the app's store.
+    const at = new Date().toISOString();
+    const base = { projectId, requestedAt: at, updatedAt: at, provider: 'local' as const };
+    const evaluation = (mAP50: number) => ({
+      validationImages: 50,
+      mAP50,
+      mAP50_95: mAP50 / 2,
+      matchedMeanIoU: 0.79,
+      perClass: {},
+      calibration: { kind: 'platt' as const, a: -1.9, b: 0.4, eceBefore: 0.12, eceAfter: 0.01 },
+    });
+    const runs: TrainingRun[] = [
+      {
+        ...base,
+        id: 'run-000000010',
+        state: 'rejected',
+        threshold: 10,
+        labeledAtRequest: 10,
+        trigger: 'threshold',
+        finishedAt: at,
+        evaluation: evaluation(0.41),
+        gate: {
+          passed: false,
+          precision: 0.71,
+          recall: 0.4,
+          meanIoU: 0.7,
+          reason: 'precision 0.71 < 0.90 at every threshold',
+          additionalLabelsNeeded: 250,
+        },
+      },
+      {
+        ...base,
+        id: 'run-000000015',
+        state: 'completed',
+        threshold: 15,
+        labeledAtRequest: 15,
+        trigger: 'threshold',
+        finishedAt: at,
+        evaluation: evaluation(0.83),
+        gate: { passed: true, threshold: 0.62, precision: 0.91, recall: 0.58, meanIoU: 0.8 },
+      },
+      { ...base, id: 'run-000000001-manual', state: 'requested', threshold: 1, labeledAtRequest: 1, trigger: 'manual' },
+    ];
+    const store = new SqliteStore(path.join(lab.host.dataDir, 'labels.db'));
+    for (const run of runs) await store.trainingRuns.insert(run);
+    await store.close();
+
+    const table = page.getByRole('table', { name: 'Training runs' });
+    await table.waitFor();
+    const rejected = table.getByRole('row').filter({ hasText: 'run-000000010' });
+    await rejected
+      .getByText('Not good enough yet: precision 0.71 < 0.90 at every threshold (250 more labels')
+      .waitFor();
+    const passed = table.getByRole('row').filter({ hasText: 'run-000000015' });
+    await passed.getByRole('cell', { name: '0.83', exact: true }).waitFor();
+    await passed.getByRole('cell', { name: '0.62', exact: true }).waitFor();
+    await passed.getByText('Passed: boxes scored ≥ 0.62 become prelabels').waitFor();
+    await page.getByText('A model is training.').waitFor();
+    await audit('console-runs');
+
+    await page.getByRole('button', { name: 'Cancel run-000000001-manual' }).click();
+    await page.getByRole('status').filter({ hasText: 'Cancel run-000000001-manual: done.' }).waitFor();
+    await table
+      .getByRole('row')
+      .filter({ hasText: 'run-000000001-manual' })
+      .getByRole('cell', { name: 'canceled', exact: true })
+      .waitFor();
+    await page.getByRole('cell', { name: 'Canceled: canceled by ada' }).waitFor();
+    const run = await api.call<{ state: string }>('GET', `projects/${projectId}/training-runs/run-000000001-manual`, {
+      token: admin.token,
+    });
+    expect(run.body.state).toBe('canceled');
     expect(consoleErrors).toEqual([]);
   });
 

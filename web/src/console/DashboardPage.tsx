@@ -19,6 +19,7 @@ const phases: Record<Dashboard['mlAssist']['phase'], string> = {
 
 /** A sentence for the gate's decision on one run. */
 function gateDecision(r: RunSummary): string {
+  if (r.state === 'canceled') return r.failure ? `Canceled: ${r.failure}` : 'Canceled';
   if (r.failure) return `Failed: ${r.failure}`;
   if (!r.gate) return activeRun(r) ? 'Not decided yet' : '–';
   if (r.gate.passed) return `Passed: boxes scored ≥ ${num(r.gate.threshold)} become prelabels`;
@@ -65,29 +66,32 @@ export function DashboardPage(props: { projectId: string }) {
   return (
     <div class="dashboard">
       {dash.error && <p role="alert">Could not refresh the figures: {dash.error}</p>}
-      <div class="toolbar">
-        <button type="button" onClick={() => action.run('Refresh from storage', 'POST', `${base}/refresh`)}>
-          Refresh from storage
-        </button>
-        <button
-          type="button"
-          disabled={!ml.enabled}
-          onClick={() => action.run('Train now', 'POST', `${base}/training-runs`)}
-        >
-          Train now
-        </button>
-        {backfill?.runtimeStatus && (
-          <span class="meta">
-            Image listing: {backfill.runtimeStatus}
-            {backfill.customStatus?.phase ? ` (${backfill.customStatus.phase})` : ''}
-            {backfill.customStatus?.note ? ` — ${backfill.customStatus.note}` : ''}
-            {backfill.failure ? ` — ${backfill.failure}` : ''}
-          </span>
-        )}
-        <span class="meta">Updated {new Date(d.generatedAt).toLocaleTimeString()}</span>
-      </div>
-      <div role="status">
-        {action.message && <p class={action.message.failed ? 'refusal' : 'notice'}>{action.message.text}</p>}
+      {/* Kept in view while the page scrolls, so an action's outcome shows wherever its button was. */}
+      <div class="sticky">
+        <div class="toolbar">
+          <button type="button" onClick={() => action.run('Refresh from storage', 'POST', `${base}/refresh`)}>
+            Refresh from storage
+          </button>
+          <button
+            type="button"
+            disabled={!ml.enabled}
+            onClick={() => action.run('Train now', 'POST', `${base}/training-runs`)}
+          >
+            Train now
+          </button>
+          {backfill?.runtimeStatus && (
+            <span class="meta">
+              Image listing: {backfill.runtimeStatus}
+              {backfill.customStatus?.phase ? ` (${backfill.customStatus.phase})` : ''}
+              {backfill.customStatus?.note ? ` — ${backfill.customStatus.note}` : ''}
+              {backfill.failure ? ` — ${backfill.failure}` : ''}
+            </span>
+          )}
+          <span class="meta">Updated {new Date(d.generatedAt).toLocaleTimeString()}</span>
+        </div>
+        <div role="status">
+          {action.message && <p class={action.message.failed ? 'refusal' : 'notice'}>{action.message.text}</p>}
+        </div>
       </div>
 
       <section aria-labelledby="h-totals">
