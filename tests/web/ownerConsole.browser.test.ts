@@ -141,8 +141,9 @@ describe('the project owner console in a browser', () => {
     await page.goto(`${lab.host.baseUrl}/console/projects/${projectId}/members`);
     await page.getByRole('heading', { name: 'Members' }).waitFor();
     await page.getByText('No members yet').waitFor();
+    // Keyboard first: Enter in the field adds the member.
     await page.getByLabel('User id').fill(labeler.id);
-    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.keyboard.press('Enter');
     await page.getByRole('rowheader', { name: labeler.id }).waitFor();
     const members = await api.call<{ items: Array<{ userId: string; role: string }> }>(
       'GET',

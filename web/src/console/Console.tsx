@@ -142,7 +142,13 @@ function ProjectName(props: { projectId: string }) {
 
 export function ConsolePage(props: { route: ConsoleRoute; navigate: Navigate }) {
   const { route } = props;
-  if (route.view === 'list') return <ProjectList navigate={props.navigate} />;
-  if (route.view === 'new') return <CreateProject onCreated={(id) => props.navigate(consolePath(id))} />;
-  return <ProjectPages projectId={route.projectId} tab={route.tab} navigate={props.navigate} />;
+  return (
+    <div class="console">
+      {route.view === 'list' && <ProjectList navigate={props.navigate} />}
+      {route.view === 'new' && <CreateProject onCreated={(id) => props.navigate(consolePath(id))} />}
+      {route.view === 'project' && (
+        <ProjectPages projectId={route.projectId} tab={route.tab} navigate={props.navigate} />
+      )}
+    </div>
+  );
 }

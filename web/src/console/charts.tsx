@@ -18,7 +18,8 @@ export function ColumnChart(props: { title: string; columns: Column[]; unit: str
   const pad = { left: 36, bottom: 20, top: 8 };
   const max = Math.max(1, ...columns.map((c) => c.value));
   const total = columns.reduce((s, c) => s + c.value, 0);
-  const step = columns.length ? (width - pad.left) / columns.length : 0;
+  // A few days would make slabs: a column is at most 40 units wide.
+  const step = columns.length ? Math.min(40, (width - pad.left) / columns.length) : 0;
   const plotH = height - pad.bottom - pad.top;
   const labelEvery = Math.max(1, Math.ceil(columns.length / 8));
   const first = columns[0]?.label ?? '';
