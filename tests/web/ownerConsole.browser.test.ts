@@ -88,6 +88,7 @@ describe('the project owner console in a browser', () => {
     await page.getByLabel('Label 2 colour').fill('#aa2200');
     await page.getByLabel('Instructions (Markdown)').fill('Box every car and person.');
     await page.getByLabel('Labeled images before the first training run').fill('20');
+    await page.getByLabel('Gate: lowest precision of prelabels (0–1)').fill('0.85');
     await page.getByRole('button', { name: 'Create project' }).click();
 
     const alert = page.getByRole('alert');
@@ -115,7 +116,7 @@ describe('the project owner console in a browser', () => {
     const created = await api.call<{
       labels: Array<{ name: string; color: string }>;
       instructions: string;
-      mlAssist: { initialTrainingThreshold: number };
+      mlAssist: Record<string, unknown>;
       counters: { byState: Record<string, number> };
     }>('GET', `projects/${projectId}`, { token: admin.token });
     expect(created.body.labels).toEqual([
@@ -123,7 +124,7 @@ describe('the project owner console in a browser', () => {
       { name: 'person', color: '#aa2200' },
     ]);
     expect(created.body.instructions).toBe('Box every car and person.');
-    expect(created.body.mlAssist.initialTrainingThreshold).toBe(20);
+    expect(created.body.mlAssist).toMatchObject({ enabled: true, initialTrainingThreshold: 20, minPrecision: 0.85 });
     expect(created.body.counters.byState.rejected).toBe(1);
   }, 180_000);
 

@@ -1,7 +1,25 @@
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import type { Problem } from '../problem';
 import { palette } from './charts';
+
+/** ML Assist's settings (docs/api.md, POST /api/projects), filled with the API's defaults. */
+const mlAssistFields = [
+  { key: 'initialTrainingThreshold', text: 'Labeled images before the first training run' },
+  { key: 'retrainAfterLabels', text: 'New labels between later runs' },
+  { key: 'additionalLabelsOnRejectedModel', text: 'More labels asked for after a model is not good enough' },
+  { key: 'minPrecision', text: 'Gate: lowest precision of prelabels (0–1)' },
+  { key: 'minMeanIoU', text: 'Gate: lowest mean IoU of prelabels (0–1)' },
+] as const;
+type MlAssistKey = (typeof mlAssistFields)[number]['key'];
+const mlAssistDefaults: Record<MlAssistKey, string> = {
+  initialTrainingThreshold: '250',
+  retrainAfterLabels: '500',
+  additionalLabelsOnRejectedModel: '250',
+  minPrecision: '0.9',
+  minMeanIoU: '0.6',
+};
 
 interface LabelRow {
   name: string;
@@ -26,7 +44,7 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
   const [labels, setLabels] = useState<LabelRow[]>([{ name: '', color: palette[0]! }]);
   const [instructions, setInstructions] = useState('');
   const [mlAssist, setMlAssist] = useState(true);
-  const [threshold, setThreshold] = useState('250');
+  const [ml, setMl] = useState(mlAssistDefaults);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<{ text: string; errors: Problem['errors'] & object } | undefined>(undefined);
 
@@ -53,7 +71,10 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
       labels: labels.map((l) => ({ name: l.name, color: l.color })),
       instructions,
       dataset: { container: container.trim(), ...(prefix.trim() ? { prefix: prefix.trim() } : {}) },
-      mlAssist: detection ? { enabled: mlAssist, initialTrainingThreshold: Number(threshold) } : { enabled: false },
+      // Numbers as typed: the API says which one is out of range or not a number (a blank is sent as 0, refused).
+      mlAssist: detection
+        ? { enabled: mlAssist, ...Object.fromEntries(mlAssistFields.map((f) => [f.key, Number(ml[f.key])])) }
+        : { enabled: false },
     };
     try {
       const res = await api<{ id: string }>('POST', '/api/projects', { body });
@@ -187,17 +208,21 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
             <input type="checkbox" checked={mlAssist} onChange={(e) => setMlAssist(e.currentTarget.checked)} />
             Train a model on the labels and prelabel the rest
           </label>
-          <label for="f-mlAssist-initialTrainingThreshold">Labeled images before the first training run</label>
-          <input
-            id="f-mlAssist-initialTrainingThreshold"
-            inputMode="numeric"
-            value={threshold}
-            disabled={!mlAssist}
-            onInput={(e) => setThreshold(e.currentTarget.value)}
-            aria-invalid={invalid('mlAssist.initialTrainingThreshold')}
-            aria-describedby={describedBy('mlAssist.initialTrainingThreshold')}
-          />
-          {fieldError('mlAssist.initialTrainingThreshold')}
+          {mlAssistFields.map((f) => (
+            <Fragment key={f.key}>
+              <label for={controlId(`mlAssist.${f.key}`)}>{f.text}</label>
+              <input
+                id={controlId(`mlAssist.${f.key}`)}
+                inputMode="decimal"
+                value={ml[f.key]}
+                disabled={!mlAssist}
+                onInput={(e) => setMl({ ...ml, [f.key]: e.currentTarget.value })}
+                aria-invalid={invalid(`mlAssist.${f.key}`)}
+                aria-describedby={describedBy(`mlAssist.${f.key}`)}
+              />
+              {fieldError(`mlAssist.${f.key}`)}
+            </Fragment>
+          ))}
         </fieldset>
       )}
       <button type="submit" class="primary" disabled={busy}>
