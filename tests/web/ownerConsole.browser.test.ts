@@ -79,6 +79,7 @@ describe('the project owner console in a browser', () => {
     await audit('console-projects');
     await page.getByRole('link', { name: 'New project' }).click();
     await page.getByRole('heading', { name: 'New project' }).waitFor();
+    await audit('console-new');
     await page.getByLabel('Name', { exact: true }).fill('Street console');
     await page.getByLabel(/^Id/).fill(projectId);
     await page.getByLabel('Blob container').fill('Not_A_Container');
