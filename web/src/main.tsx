@@ -2,13 +2,18 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, projectPath, signIn } from './api';
 import { ProjectsPage } from './ProjectsPage';
+import { ConsolePage, consoleRoute, consoleTitle, type ConsoleRoute } from './console/Console';
 import { currentUser, type SignedIn } from './session';
 import './styles.css';
 import type { Project } from './types';
 import { Workspace } from './workspace/Workspace';
 
-/** Client routes: `/` (my projects) and `/projects/{id}/label` (the labeler workspace). */
-function routeOf(pathname: string): { page: 'projects' } | { page: 'label'; projectId: string } {
+type Route = { page: 'projects' } | { page: 'label'; projectId: string } | { page: 'console'; console: ConsoleRoute };
+
+/** Client routes: `/` (my projects), `/projects/{id}/label` (the labeler workspace), `/console…` (the owner console). */
+function routeOf(pathname: string): Route {
+  const inConsole = consoleRoute(pathname);
+  if (inConsole) return { page: 'console', console: inConsole };
   const m = /^\/projects\/([^/]+)\/label\/?$/.exec(pathname);
   return m ? { page: 'label', projectId: decodeURIComponent(m[1]!) } : { page: 'projects' };
 }
@@ -48,7 +53,9 @@ function App() {
   };
 
   const me = session?.kind === 'signedIn' ? session.me : undefined;
-  const title = route.page === 'label' ? 'Labeling' : 'My projects';
+  const isAdmin = me?.roles.includes('admin') ?? false;
+  const title =
+    route.page === 'label' ? 'Labeling' : route.page === 'console' ? consoleTitle(route.console) : 'My projects';
   useEffect(() => {
     document.title = `${title} · ML Assist Labeling`;
   }, [title]);
@@ -77,6 +84,18 @@ function App() {
           >
             My projects
           </a>
+          {isAdmin && (
+            <a
+              href="/console"
+              aria-current={route.page === 'console' ? 'page' : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate('/console');
+              }}
+            >
+              Project console
+            </a>
+          )}
         </nav>
         {me && (
           <span class="user">
@@ -97,9 +116,11 @@ function App() {
           </div>
         )}
         {me && route.page === 'projects' && (
-          <ProjectsPage onStart={(id) => navigate(`${projectPath(id).replace('/api', '')}/label`)} />
+          <ProjectsPage userId={me.userId} onStart={(id) => navigate(`${projectPath(id).replace('/api', '')}/label`)} />
         )}
         {me && route.page === 'label' && <LabelPage projectId={route.projectId} />}
+        {me && route.page === 'console' && !isAdmin && <p role="alert">The project console is for admins.</p>}
+        {me && route.page === 'console' && isAdmin && <ConsolePage route={route.console} navigate={navigate} />}
       </main>
     </>
   );
