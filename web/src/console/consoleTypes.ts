@@ -1,6 +1,7 @@
 /**
  * The owner console's reading of the admin API (docs/api.md): the dashboard (shared/domain/dashboard.ts), members,
- * training runs, exports and orchestrations. Kept apart from the server's types, which import Node modules.
+ * training runs, exports and orchestrations. Kept apart from the server's types, which import Node modules;
+ * tests/web/webTypes.test.ts keeps the dashboard and export view in step with them.
  */
 export type PrelabelOutcomes = { accepted: number; edited: number; cleared: number };
 
