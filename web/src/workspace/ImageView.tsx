@@ -37,6 +37,9 @@ export function ImageView(props: ImageViewProps) {
   const svgRef = useRef<SVGSVGElement>(null);
   const drag = useRef<Drag | undefined>(undefined);
   const [preview, setPreview] = useState<DraftBox[] | undefined>(undefined);
+  // While a pan drag lasts the boxes drop their dashes and label texts (styles.css): repainting 2,000 of those took
+  // ~80 ms a frame in chromium (bench/web.mjs), plain rectangles keep a pan at 60 fps.
+  const [panning, setPanning] = useState(false);
   const { view, image } = props;
 
   useEffect(() => {
@@ -78,6 +81,7 @@ export function ImageView(props: ImageViewProps) {
     svgRef.current!.setPointerCapture(e.pointerId);
     if (e.button === 1 || props.spaceHeld) {
       drag.current = { kind: 'pan', startX: e.clientX, startY: e.clientY, view };
+      setPanning(true);
       e.preventDefault();
       return;
     }
@@ -130,6 +134,7 @@ export function ImageView(props: ImageViewProps) {
     const next = gestureBoxes(e);
     drag.current = undefined;
     setPreview(undefined);
+    setPanning(false);
     if (!d || d.kind === 'pan' || !next) return;
     if (d.kind === 'draw') {
       const drawn = next[next.length - 1]!;
@@ -151,7 +156,7 @@ export function ImageView(props: ImageViewProps) {
   return (
     <svg
       ref={svgRef}
-      class={`canvas${props.spaceHeld ? ' panning' : ''}`}
+      class={`canvas${props.spaceHeld ? ' panning' : ''}${panning ? ' dragging' : ''}`}
       role="img"
       aria-label={`Image, ${shown.length} box${shown.length === 1 ? '' : 'es'}`}
       onPointerDown={onPointerDown}
