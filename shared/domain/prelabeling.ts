@@ -1,3 +1,4 @@
+import { maxBoxesPerImage } from './annotation';
 import type { Decision } from './blobFacts';
 import type { Box, Prelabel, Task } from './task';
 
@@ -49,6 +50,15 @@ export function decidePrediction(task: Task | undefined, p: ModelPrediction): De
 }
 
 /**
+ * A prelabel a labeler can accept as it is: a submission holds at most `maxBoxesPerImage` boxes, so a model that
+ * found more keeps its highest-scoring ones (the rest would be below them anyway; the labeler adds what is missing).
+ */
+function acceptable(boxes: Box[]): Box[] {
+  if (boxes.length <= maxBoxesPerImage) return boxes;
+  return [...boxes].sort((a, b) => (b.score ?? 0) - (a.score ?? 0)).slice(0, maxBoxesPerImage);
+}
+
+/**
  * The write once a prediction is to be applied to a `new`, `prelabeled` or `assigned` task (decidePrediction for a
  * run; an imported results file decides which prediction wins its own way, shared/domain/imports/decideImport.ts).
  */
@@ -56,7 +66,7 @@ export function writePrediction(task: Task, p: ModelPrediction): Decision {
   const modelScore = { modelRunId: p.runId, confidence: p.confidence, at: p.at };
   const prelabel: Prelabel | undefined =
     p.prelabel && p.boxes.length > 0
-      ? { boxes: p.boxes, modelRunId: p.runId, confidence: p.confidence, threshold: p.threshold, at: p.at }
+      ? { boxes: acceptable(p.boxes), modelRunId: p.runId, confidence: p.confidence, threshold: p.threshold, at: p.at }
       : undefined;
 
   if (task.state === 'assigned') {

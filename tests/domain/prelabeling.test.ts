@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decideRelease, decideSubmit } from '../../shared/domain/labeling';
+import { annotationSchemaFor, maxBoxesPerImage } from '../../shared/domain/annotation';
+import { aProject } from '../store/storeFixtures';
 import type { TrainingRun } from '../../shared/domain/labelingRecords';
 import { decidePrediction, type ModelPrediction } from '../../shared/domain/prelabeling';
 import { nextTrainingThreshold, manualRunIdFor, trainingRunIdFor } from '../../shared/domain/training';
@@ -92,6 +94,29 @@ describe('writing predictions onto tasks', () => {
         }
       }),
     );
+  });
+
+  it('keeps a prelabel a labeler can accept: at most the boxes a submission may hold, the highest scores first', () => {
+    const many = Array.from({ length: maxBoxesPerImage + 500 }, (_, i) => ({
+      ...box,
+      x: i % 500,
+      score: (i % 997) / 997,
+    }));
+    const prelabel = written(decidePrediction(task('new'), prediction('run-000000250', many)))!.prelabel!;
+    expect(prelabel.boxes).toHaveLength(maxBoxesPerImage);
+    const lowestKept = Math.min(...prelabel.boxes!.map((b) => b.score!));
+    const dropped = many.length - many.filter((b) => b.score! >= lowestKept).length;
+    expect(dropped).toBeGreaterThan(0);
+    // Accepting it unchanged is a valid submission, recorded as accepted.
+    const claimed = {
+      ...task('assigned'),
+      prelabel,
+      assignment: { batchId: 'b', labelerId: 'ann', leaseExpiresAt: now },
+    };
+    const body = { boxes: prelabel.boxes!.map(({ score: _s, ...b }) => b) };
+    expect(annotationSchemaFor(aProject('p'), { width: 640, height: 480 }).safeParse(body).success).toBe(true);
+    const accepted = decideSubmit(claimed, body, { labelerId: 'ann', now });
+    expect(accepted.kind === 'write' && accepted.task.annotation?.prelabelOutcome).toBe('accepted');
   });
 
   it('run ids sort in request order, manual runs included', () => {
