@@ -17,13 +17,12 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchProject, cocoTask } from './support/cocoProject.mjs';
 import { waitForReady } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { SqliteStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteStore.js'));
-const { decideBlobCreated } = require(path.join(root, 'dist/shared/domain/blobFacts.js'));
-const { taskIdFor } = require(path.join(root, 'dist/shared/domain/task.js'));
 const { mulberry32 } = require(path.join(root, 'dist/shared/util/seededRandom.js'));
 
 const { values: args } = parseArgs({
@@ -61,26 +60,6 @@ const labelers = Array.from({ length: labelerCount }, (_, i) => {
 
 // ---------------------------------------------------------------- seeding
 
-function projectRecord(now) {
-  return {
-    id: projectId,
-    name: 'COCO train2017 (dashboard benchmark)',
-    type: 'objectDetection',
-    labels: classes.map((name) => ({ name })),
-    instructions: '',
-    dataset: { connectionSetting: 'AzureWebJobsStorage', container, prefix: 'train2017/', extensions: ['jpg'] },
-    // Past the first threshold with a rejected run's "N more labels", so ML Assist shows a decision (the run is
-    // inserted below); no training starts during the bench.
-    mlAssist: { enabled: true, initialTrainingThreshold: 250, additionalLabelsOnRejectedModel: 250_000 },
-    batchPolicy: { size: 75, leaseMinutes: 60 },
-    incrementalRefresh: { enabled: false, intervalMinutes: 60 },
-    status: 'active',
-    createdAt: now,
-    createdBy: admin.id,
-    updatedAt: now,
-  };
-}
-
 /** Registers the tasks as ingestion would, then labels the first `labeledCount` as labelers would have. */
 async function seed(dataDir) {
   const store = new SqliteStore(path.join(dataDir, 'labels.db'));
@@ -91,51 +70,42 @@ async function seed(dataDir) {
   const perImage = Math.floor(boxCount / labeledCount);
   const withOneMore = boxCount - perImage * labeledCount;
   try {
-    await store.projects.insert(projectRecord(now));
+    await store.projects.insert(
+      benchProject({
+        id: projectId,
+        name: 'COCO train2017 (dashboard benchmark)',
+        labels: classes,
+        container,
+        // Past the first threshold with a rejected run's "N more labels", so ML Assist shows a decision (the run is
+        // inserted below); no training starts during the bench.
+        mlAssist: { additionalLabelsOnRejectedModel: 250_000 },
+        createdBy: admin.id,
+      }),
+    );
     const chunk = 10_000;
     for (let start = 0; start < taskCount; start += chunk) {
       const items = [];
       for (let i = start; i < Math.min(taskCount, start + chunk); i++) {
-        const blobPath = `train2017/${String(i).padStart(12, '0')}.jpg`;
-        const facts = {
-          container,
-          blobPath,
-          blobUrl: `http://127.0.0.1:10000/devstoreaccount1/${container}/${blobPath}`,
-          contentType: 'image/jpeg',
-          sizeBytes: 160_000 + (i % 1000),
-          eTag: `"0x8DC${i.toString(16).padStart(12, '0')}"`,
-          sequencer: '',
-          width: 640,
-          height: 480,
-        };
         const labeled = i < labeledCount;
         const boxes = labeled ? perImage + (i < withOneMore ? 1 : 0) : 0;
         // Working hours over the last 30 days: a labeler's submissions fall between 8:00 and 16:00 UTC.
         const day = Math.floor(random() * 30);
         const at = new Date(nowMs - (day + 1) * 86_400_000);
         at.setUTCHours(8 + Math.floor(random() * 8), Math.floor(random() * 60));
-        const by = labelers[i % labelerCount].id;
         const seconds = Math.round(3 + random() * random() * 60);
-        items.push({
-          taskId: taskIdFor(container, blobPath),
-          mutation: (t) => {
-            const created = decideBlobCreated(projectId, t, facts, now);
-            if (created.kind !== 'write' || !labeled) return created;
-            const annotation = {
-              boxes: Array.from({ length: boxes }, (_, b) => ({
-                label: classes[(i + b) % classes.length],
-                x: 10 + b,
-                y: 10 + b,
-                width: 50,
-                height: 40,
-              })),
-              by,
-              at: at.toISOString(),
-              secondsOnTask: seconds,
-            };
-            return { kind: 'write', task: { ...created.task, state: 'labeled', annotation } };
-          },
-        });
+        const annotation = labeled && {
+          boxes: Array.from({ length: boxes }, (_, b) => ({
+            label: classes[(i + b) % classes.length],
+            x: 10 + b,
+            y: 10 + b,
+            width: 50,
+            height: 40,
+          })),
+          by: labelers[i % labelerCount].id,
+          at: at.toISOString(),
+          secondsOnTask: seconds,
+        };
+        items.push(cocoTask(projectId, container, i, now, annotation || undefined));
       }
       await store.tasks.mutateMany(projectId, items);
     }

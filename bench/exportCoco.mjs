@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchProject, cocoTask } from './support/cocoProject.mjs';
 import { startCosmosServerProcess } from './support/cosmosServerProcess.mjs';
 import { startDevhostWithStorage } from './support/devhostProcess.mjs';
 
@@ -23,8 +24,6 @@ const require = createRequire(import.meta.url);
 const { SqliteStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteStore.js'));
 const { BlobTrainingFiles } = require(path.join(root, 'dist/adapters/blob/blobTrainingFiles.js'));
 const { ExportService } = require(path.join(root, 'dist/shared/services/exports.js'));
-const { decideBlobCreated } = require(path.join(root, 'dist/shared/domain/blobFacts.js'));
-const { taskIdFor } = require(path.join(root, 'dist/shared/domain/task.js'));
 const { mulberry32 } = require(path.join(root, 'dist/shared/util/seededRandom.js'));
 
 const { values: args } = parseArgs({
@@ -44,22 +43,15 @@ const labels = ['person', 'car', 'chair', 'book', 'bottle', 'cup', 'dog', 'cat']
 const container = 'coco';
 
 function project(id) {
-  const now = new Date().toISOString();
-  return {
+  return benchProject({
     id,
     name: 'COCO export benchmark',
-    type: 'objectDetection',
-    labels: labels.map((name) => ({ name })),
-    instructions: '',
-    dataset: { connectionSetting: 'AzureWebJobsStorage', container, prefix: '', extensions: ['jpg'] },
-    mlAssist: { enabled: false, initialTrainingThreshold: 250, additionalLabelsOnRejectedModel: 250 },
-    batchPolicy: { size: 75, leaseMinutes: 60 },
-    incrementalRefresh: { enabled: false, intervalMinutes: 60 },
-    status: 'active',
-    createdAt: now,
+    labels,
+    container,
+    prefix: '',
+    mlAssist: { enabled: false },
     createdBy: admin.id,
-    updatedAt: now,
-  };
+  });
 }
 
 /** Labeled tasks with `boxes` boxes over `images` images (spread as evenly as possible), inside 640 × 480. */
@@ -71,7 +63,6 @@ async function seed(store, projectId, images, boxes) {
   for (let start = 0; start < images; start += 1000) {
     const items = [];
     for (let i = start; i < Math.min(images, start + 1000); i++) {
-      const blobPath = `train2017/${String(i).padStart(12, '0')}.jpg`;
       const n = base + (i < extra ? 1 : 0);
       const annotationBoxes = Array.from({ length: n }, () => {
         const width = 8 + Math.floor(random() * 300);
@@ -84,26 +75,7 @@ async function seed(store, projectId, images, boxes) {
           height,
         };
       });
-      const facts = {
-        container,
-        blobPath,
-        blobUrl: `http://127.0.0.1/devstoreaccount1/${container}/${blobPath}`,
-        contentType: 'image/jpeg',
-        sizeBytes: 160_000,
-        eTag: `"0x${i.toString(16)}"`,
-        sequencer: '',
-        width: 640,
-        height: 480,
-      };
-      items.push({
-        taskId: taskIdFor(container, blobPath),
-        mutation: (t) => {
-          const d = decideBlobCreated(projectId, t, facts, now);
-          if (d.kind !== 'write') return d;
-          const annotation = { boxes: annotationBoxes, by: 'bench-labeler', at: now };
-          return { kind: 'write', task: { ...d.task, state: 'labeled', annotation } };
-        },
-      });
+      items.push(cocoTask(projectId, container, i, now, { boxes: annotationBoxes, by: 'bench-labeler', at: now }));
     }
     await store.tasks.mutateMany(projectId, items);
   }

@@ -20,13 +20,12 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchProject, cocoTask } from './support/cocoProject.mjs';
 import { waitForReady } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { SqliteStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteStore.js'));
-const { decideBlobCreated } = require(path.join(root, 'dist/shared/domain/blobFacts.js'));
-const { taskIdFor } = require(path.join(root, 'dist/shared/domain/task.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -62,25 +61,6 @@ const labelers = Array.from({ length: labelerCount }, (_, i) => {
 
 // ---------------------------------------------------------------- seeding
 
-/** The project as `POST /api/projects` would have stored it (defaults: batches of 75, 60 min lease, 250 to train). */
-function projectRecord(now) {
-  return {
-    id: projectId,
-    name: 'COCO train2017 (benchmark)',
-    type: 'objectDetection',
-    labels: ['person', 'bicycle', 'car', 'dog', 'cat'].map((name) => ({ name })),
-    instructions: '',
-    dataset: { connectionSetting: 'AzureWebJobsStorage', container, prefix: 'train2017/', extensions: ['jpg'] },
-    mlAssist: { enabled: true, initialTrainingThreshold: threshold, additionalLabelsOnRejectedModel: 250 },
-    batchPolicy: { size: 75, leaseMinutes: 60 },
-    incrementalRefresh: { enabled: false, intervalMinutes: 60 },
-    status: 'active',
-    createdAt: now,
-    createdBy: admin.id,
-    updatedAt: now,
-  };
-}
-
 /** Registers the tasks as ingestion would (one BlobCreated decision per image), in large transactions. */
 async function seed(dataDir) {
   const file = path.join(dataDir, 'labels.db');
@@ -88,28 +68,21 @@ async function seed(dataDir) {
   const now = new Date().toISOString();
   const t0 = performance.now();
   try {
-    await store.projects.insert(projectRecord(now));
+    await store.projects.insert(
+      benchProject({
+        id: projectId,
+        name: 'COCO train2017 (benchmark)',
+        labels: ['person', 'bicycle', 'car', 'dog', 'cat'],
+        container,
+        mlAssist: { initialTrainingThreshold: threshold },
+        createdBy: admin.id,
+      }),
+    );
     const chunk = 10_000;
     for (let start = 0; start < taskCount; start += chunk) {
       const items = [];
-      for (let i = start; i < Math.min(taskCount, start + chunk); i++) {
-        const blobPath = `train2017/${String(i).padStart(12, '0')}.jpg`;
-        const facts = {
-          container,
-          blobPath,
-          blobUrl: `http://127.0.0.1:10000/devstoreaccount1/${container}/${blobPath}`,
-          contentType: 'image/jpeg',
-          sizeBytes: 160_000 + (i % 1000),
-          eTag: `"0x8DC${i.toString(16).padStart(12, '0')}"`,
-          sequencer: '',
-          width: 640,
-          height: 480,
-        };
-        items.push({
-          taskId: taskIdFor(container, blobPath),
-          mutation: (t) => decideBlobCreated(projectId, t, facts, now),
-        });
-      }
+      for (let i = start; i < Math.min(taskCount, start + chunk); i++)
+        items.push(cocoTask(projectId, container, i, now));
       await store.tasks.mutateMany(projectId, items);
     }
     for (const l of labelers) {
