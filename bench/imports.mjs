@@ -12,13 +12,12 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchProject, cocoImageFacts, cocoTask } from './support/cocoProject.mjs';
 import { startDevhostWithStorage } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { SqliteStore } = require(path.join(root, 'dist/adapters/sqlite/sqliteStore.js'));
-const { decideBlobCreated } = require(path.join(root, 'dist/shared/domain/blobFacts.js'));
-const { taskIdFor } = require(path.join(root, 'dist/shared/domain/task.js'));
 
 const { values: args } = parseArgs({
   options: { images: { type: 'string', default: '118287' }, boxes: { type: 'string', default: '3' } },
@@ -40,50 +39,13 @@ const { baseUrl, connectionString, dataDir } = host;
 const store = new SqliteStore(path.join(dataDir, 'labels.db'));
 try {
   const now = new Date().toISOString();
-  await store.projects.insert({
-    id: projectId,
-    name: 'Import benchmark',
-    type: 'objectDetection',
-    labels: labels.map((name) => ({ name })),
-    instructions: '',
-    dataset: { connectionSetting: 'AzureWebJobsStorage', container, prefix: '', extensions: ['jpg'] },
-    mlAssist: {
-      enabled: true,
-      initialTrainingThreshold: 250,
-      additionalLabelsOnRejectedModel: 250,
-      retrainAfterLabels: 500,
-      minPrecision: 0.9,
-      minMeanIoU: 0.6,
-    },
-    batchPolicy: { size: 75, leaseMinutes: 60 },
-    incrementalRefresh: { enabled: false, intervalMinutes: 60 },
-    status: 'active',
-    createdAt: now,
-    createdBy: admin.id,
-    updatedAt: now,
-  });
-  const blobPaths = Array.from({ length: images }, (_, i) => `train2017/${String(i).padStart(12, '0')}.jpg`);
+  await store.projects.insert(
+    benchProject({ id: projectId, name: 'Import benchmark', labels, container, prefix: '', createdBy: admin.id }),
+  );
+  const blobPaths = Array.from({ length: images }, (_, i) => cocoImageFacts(container, i).blobPath);
   for (let start = 0; start < images; start += 5000) {
-    const items = blobPaths.slice(start, start + 5000).map((blobPath) => ({
-      taskId: taskIdFor(container, blobPath),
-      mutation: (existing) =>
-        decideBlobCreated(
-          projectId,
-          existing,
-          {
-            container,
-            blobPath,
-            blobUrl: `http://127.0.0.1/${container}/${blobPath}`,
-            contentType: 'image/jpeg',
-            sizeBytes: 1,
-            eTag: `"${blobPath}"`,
-            sequencer: '',
-            width: 640,
-            height: 480,
-          },
-          now,
-        ),
-    }));
+    const items = [];
+    for (let i = start; i < Math.min(images, start + 5000); i++) items.push(cocoTask(projectId, container, i, now));
     await store.tasks.mutateMany(projectId, items);
   }
 

@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchProject } from './support/cocoProject.mjs';
 import { startDevhostWithStorage } from './support/devhostProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,29 +37,16 @@ const { baseUrl, connectionString, dataDir } = host;
 
 const store = new SqliteStore(path.join(dataDir, 'labels.db'));
 try {
-  const now = new Date().toISOString();
-  await store.projects.insert({
-    id: projectId,
-    name: 'Prelabel fan-out benchmark',
-    type: 'objectDetection',
-    labels: [{ name: 'circle' }, { name: 'square' }],
-    instructions: '',
-    dataset: { connectionSetting: 'AzureWebJobsStorage', container: 'coco', prefix: '', extensions: ['jpg'] },
-    mlAssist: {
-      enabled: true,
-      initialTrainingThreshold: 250,
-      additionalLabelsOnRejectedModel: 250,
-      retrainAfterLabels: 500,
-      minPrecision: 0.9,
-      minMeanIoU: 0.6,
-    },
-    batchPolicy: { size: 75, leaseMinutes: 60 },
-    incrementalRefresh: { enabled: false, intervalMinutes: 60 },
-    status: 'active',
-    createdAt: now,
-    createdBy: admin.id,
-    updatedAt: now,
-  });
+  await store.projects.insert(
+    benchProject({
+      id: projectId,
+      name: 'Prelabel fan-out benchmark',
+      labels: ['circle', 'square'],
+      container: 'coco',
+      prefix: '',
+      createdBy: admin.id,
+    }),
+  );
   const files = new BlobTrainingFiles('training', { AzureWebJobsStorage: connectionString });
   const seedStarted = performance.now();
   // The run is inserted last: the poll can only start the fan-out once every part is in place.

@@ -19,8 +19,6 @@ import { ConflictError, type CounterRead, type Recount } from '../../shared/port
 import { conflict, hasStatus, notFound, preconditionFailed, statusOf } from './cosmosErrors';
 import { countersId, inProject, type CountersDocument } from './documents';
 
-export { addDelta };
-
 /** Cosmos accepts at most 10 operations in one patch. */
 const maxPatchOperations = 10;
 const maxRecountAttempts = 5;

@@ -1,11 +1,11 @@
 import type { Container, PatchOperation } from '@azure/cosmos';
-import { counterDelta, type CounterDelta } from '../../shared/domain/counters';
+import { addDelta, counterDelta, type CounterDelta } from '../../shared/domain/counters';
 import { claimTask } from '../../shared/domain/labeling';
 import type { Task, TaskState } from '../../shared/domain/task';
 import type { ClaimRequest } from '../../shared/ports/store';
 import { mapBounded } from '../../shared/util/mapBounded';
 import { hasStatus, notFound, preconditionFailed } from './cosmosErrors';
-import { addDelta, type CountersDocumentStore } from './countersDocument';
+import type { CountersDocumentStore } from './countersDocument';
 import { fromTaskDocument, inProject, toTaskDocument } from './documents';
 
 /**

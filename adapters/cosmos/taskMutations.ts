@@ -1,11 +1,11 @@
 import type { Container, JSONObject, OperationInput } from '@azure/cosmos';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { counterDelta, type CounterDelta } from '../../shared/domain/counters';
+import { addDelta, counterDelta, type CounterDelta } from '../../shared/domain/counters';
 import type { Task } from '../../shared/domain/task';
 import { ConflictError, type MutationResult, type TaskMutation } from '../../shared/ports/store';
 import { mapBounded } from '../../shared/util/mapBounded';
 import { conflict, hasStatus, notFound, preconditionFailed } from './cosmosErrors';
-import { addDelta, type CountersDocumentStore } from './countersDocument';
+import type { CountersDocumentStore } from './countersDocument';
 import { countersId, fromTaskDocument, toTaskDocument } from './documents';
 import { pointRead } from './pointRead';
 

@@ -64,9 +64,6 @@ export class SqliteTasks implements TaskRepository {
         WHERE project_id = @projectId AND id = @id AND version = @version`),
       bumpCounter: db.prepare(`INSERT INTO counters (project_id, name, value) VALUES (?, ?, ?)
         ON CONFLICT (project_id, name) DO UPDATE SET value = value + excluded.value`),
-      counters: db.prepare<[string], { name: string; value: number }>(
-        'SELECT name, value FROM counters WHERE project_id = ?',
-      ),
       // The hot paths (every batch request, the training trigger) read only these, not the per-hour series.
       projectCounters: db.prepare<[string], { name: string; value: number }>(
         `SELECT name, value FROM counters WHERE project_id = ?

@@ -9,8 +9,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const require = createRequire(import.meta.url);
 const { decideBlobCreated } = require(path.join(root, 'dist/shared/domain/blobFacts.js'));
 const { taskIdFor } = require(path.join(root, 'dist/shared/domain/task.js'));
+const { mlAssistSchema } = require(path.join(root, 'dist/shared/domain/project.js'));
 
-/** The project record (batches of 75, 60 min lease; incremental refresh off so no reconcile lists empty storage). */
+/**
+ * The project record (ML Assist with the API's defaults for what `mlAssist` leaves out, batches of 75, 60 min lease;
+ * incremental refresh off so no reconcile lists empty storage).
+ */
 export function benchProject({ id, name, labels, container, prefix = 'train2017/', mlAssist, createdBy = 'admin' }) {
   const now = new Date().toISOString();
   return {
@@ -20,7 +24,7 @@ export function benchProject({ id, name, labels, container, prefix = 'train2017/
     labels: labels.map((label) => ({ name: label })),
     instructions: '',
     dataset: { connectionSetting: 'AzureWebJobsStorage', container, prefix, extensions: ['jpg'] },
-    mlAssist: { enabled: true, initialTrainingThreshold: 250, additionalLabelsOnRejectedModel: 250, ...mlAssist },
+    mlAssist: mlAssistSchema.parse(mlAssist ?? {}),
     batchPolicy: { size: 75, leaseMinutes: 60 },
     incrementalRefresh: { enabled: false, intervalMinutes: 60 },
     status: 'active',

@@ -179,11 +179,6 @@ export function applyDelta(c: ProjectCounters, delta: CounterDelta): ProjectCoun
   return next;
 }
 
-/** Whether a key is one of the project counters (`applyDelta` reads only these). */
-export function isProjectCounter(key: string): boolean {
-  return key === 'labeledReviewed' || key.startsWith('byState.');
-}
-
 /** Tasks a labeler could still be served or is working on (live, not yet done). */
 export function remainingWork(c: ProjectCounters): number {
   return c.byState.new + c.byState.prelabeled + c.byState.assigned;
@@ -199,11 +194,15 @@ export function counterDrift(stored: CounterDelta, actual: CounterDelta): Counte
   return addDelta(addDelta({}, actual), stored, -1);
 }
 
+/** How labelers treated prelabels, from the counters `prefix` + outcome (zeros where nothing was counted). */
+export function outcomesUnder(
+  get: (key: string) => number | undefined,
+  prefix: string,
+): Record<PrelabelOutcome, number> {
+  return Object.fromEntries(prelabelOutcomes.map((o) => [o, get(prefix + o) ?? 0])) as Record<PrelabelOutcome, number>;
+}
+
 /** How labelers treated one run's prelabels, out of the counters (zeros when none were reviewed yet). */
 export function runOutcomes(counters: CounterDelta, runId: string): Record<PrelabelOutcome, number> {
-  const prefix = `run.${counterSegment(runId)}.`;
-  return Object.fromEntries(prelabelOutcomes.map((o) => [o, counters[prefix + o] ?? 0])) as Record<
-    PrelabelOutcome,
-    number
-  >;
+  return outcomesUnder((key) => counters[key], `run.${counterSegment(runId)}.`);
 }

@@ -3,7 +3,7 @@ import {
   decodeCounterSegment,
   emptyCounters,
   liveTotal,
-  prelabelOutcomes,
+  outcomesUnder,
   runOutcomes,
   secondsBucketBounds,
   type CounterDelta,
@@ -206,10 +206,7 @@ function round3(n: number): number {
 }
 
 function outcomesIn(entries: Map<string, number> | undefined, prefix = ''): Record<PrelabelOutcome, number> {
-  return Object.fromEntries(prelabelOutcomes.map((o) => [o, entries?.get(`${prefix}${o}`) ?? 0])) as Record<
-    PrelabelOutcome,
-    number
-  >;
+  return outcomesUnder((key) => entries?.get(key), prefix);
 }
 
 /** The latest period of a series' entries (periods sort as strings). */
@@ -222,12 +219,12 @@ function labelerPerformance(
   own: Map<string, number>,
   role: Member['role'] | undefined,
   now: number,
+  window: CounterWindow,
 ): LabelerPerformance {
   const get = (key: string) => own.get(key) ?? 0;
   const labeled = get('labeled');
   const timed = get('timed');
   const buckets = Array.from({ length: secondsBucketBounds.length + 1 }, (_, i) => get(`secondsBucket.${i}`));
-  const window = dashboardWindow(new Date(now));
   // Only what a windowed read returns, so a store's full counters and its windowed ones show the same dashboard.
   const hours = under(own, 'hour.').filter(([h, n]) => n > 0 && h >= window.hoursFrom);
   const days = under(own, 'day.').filter(([d, n]) => n > 0 && d >= window.daysFrom);
@@ -366,6 +363,7 @@ export function buildDashboard(input: DashboardInput): Dashboard {
   const now = input.now.getTime();
   const c = applyDelta(emptyCounters(), values);
   const groups = grouped(values);
+  const window = dashboardWindow(input.now);
   const live = liveTotal(c);
   const labelOrder = project.labels.map((l) => l.name);
   const classCounts = new Map(under(groups.top.get('label')).map(([k, n]) => [decodeCounterSegment(k), n]));
@@ -378,7 +376,7 @@ export function buildDashboard(input: DashboardInput): Dashboard {
   ];
   const roles = new Map(members.map((m) => [m.userId, m.role]));
   const labelers = [...groups.labelers]
-    .map(([id, own]) => labelerPerformance(id, own, roles.get(decodeCounterSegment(id)), now))
+    .map(([id, own]) => labelerPerformance(id, own, roles.get(decodeCounterSegment(id)), now, window))
     .filter((l) => input.onlyLabeler === undefined || l.labelerId === input.onlyLabeler)
     .sort((a, b) => b.labeled - a.labeled || (a.labelerId < b.labelerId ? -1 : 1));
   const skippedByReason = Object.fromEntries(under(groups.top.get('skipped')).filter(([, n]) => n > 0));
