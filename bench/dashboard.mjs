@@ -2,8 +2,8 @@
 // The project dashboard at COCO train2017's scale, over real HTTP against devhost + SQLite: 118,287 images of which
 // 98,287 are labeled with 860,001 boxes in all (COCO train2017's box count), by 20 labelers over the last 30 days
 // (so the per-labeler hour series are as long as a month of work makes them), and 20,000 still new. Measures
-// `GET …/dashboard` idle and while 20 labelers submit (paced), the recount that repairs the counters (the
-// reconcile timer's job), and the number of counters behind the dashboard.
+// `GET …/dashboard` idle and while 20 labelers submit (paced, in a worker thread of their own), the recount that
+// repairs the counters (the reconcile timer's job), and the number of counters behind the dashboard.
 //
 // The tasks are written straight into devhost's SQLite file before it starts (far cheaper than ingesting 118K
 // blobs; the labeling path never reads a blob). Results go to bench/results/dashboard.json.
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchProject, cocoTask } from './support/cocoProject.mjs';
 import { waitForReady } from './support/devhostProcess.mjs';
+import { labelersSubmittingInWorker } from './support/labelersLoad.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -203,38 +204,6 @@ async function pollDashboard(host, { count, everyMs, until }) {
   return { latency: summary(samples), bytes, last };
 }
 
-/** Labelers submitting paced (a random 0.5–1.5 × thinkMs pause before each submission) until `deadline`. */
-async function labelersSubmitting(host, deadline) {
-  let submissions = 0;
-  const labeler = async (user) => {
-    for (let round = 0; performance.now() < deadline; round++) {
-      let batch;
-      for (;;) {
-        const res = await call(host, 'POST', `projects/${projectId}/batches`, user.token, undefined, {
-          'idempotency-key': `dash-${labelers.indexOf(user)}-${round}`,
-        });
-        if (res.status === 200) {
-          batch = JSON.parse(res.text);
-          break;
-        }
-        if (res.status !== 202) throw new Error(`POST batches → ${res.status} ${res.text}`);
-      }
-      for (const t of batch.tasks) {
-        if (performance.now() >= deadline) break;
-        await sleep(thinkMs * (0.5 + Math.random()));
-        const res = await call(host, 'PUT', `projects/${projectId}/tasks/${t.taskId}/annotation`, user.token, {
-          boxes: [{ label: 'person', x: 100, y: 80, width: 120, height: 200 }],
-          secondsOnTask: 4,
-        });
-        if (res.status !== 200) throw new Error(`PUT annotation → ${res.status} ${res.text}`);
-        submissions++;
-      }
-    }
-  };
-  await Promise.all(labelers.map(labeler));
-  return submissions;
-}
-
 // ---------------------------------------------------------------- main
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'dashboard-bench-'));
@@ -251,10 +220,19 @@ try {
   const idle = await pollDashboard(host, { count: 300, everyMs: 10 });
   const loadBefore = loadavg()[0];
   const deadline = performance.now() + loadSeconds * 1000;
-  const [loaded, submissions] = await Promise.all([
+  const [loaded, load] = await Promise.all([
     pollDashboard(host, { everyMs: 20, until: () => performance.now() >= deadline }),
-    labelersSubmitting(host, deadline),
+    labelersSubmittingInWorker({
+      baseUrl: host.baseUrl,
+      projectId,
+      labelers,
+      thinkMs,
+      seconds: loadSeconds,
+      keyPrefix: 'dash',
+    }),
   ]);
+  const { submissions } = load;
+  const submitLatency = summary(load.latencies);
   const loadAfter = loadavg()[0];
   const final = await pollDashboard(host, { count: 1, everyMs: 0 });
   const labeledNow = final.last.totals.labeled;
@@ -273,6 +251,7 @@ try {
     `  ${submissions} submissions in ${loadSeconds} s (${Math.round(submissions / loadSeconds)}/s); the dashboard ` +
       `counted every one. Load average (1 min) before/after: ${loadBefore.toFixed(2)}/${loadAfter.toFixed(2)}`,
   );
+  console.log(`  submissions (in their own worker thread): p50 ${submitLatency.p50} ms  p99 ${submitLatency.p99} ms`);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   console.log(`machine: ${machine}`);
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
@@ -292,7 +271,7 @@ try {
           counterKeys: seeded.counterKeys,
           responseBytes: idle.bytes,
           idle: idle.latency,
-          whileSubmitting: { ...loaded.latency, submissions, seconds: loadSeconds },
+          whileSubmitting: { ...loaded.latency, submissions, seconds: loadSeconds, submitLatency },
           goalMet: idle.latency.p99 <= goals.dashboardP99Ms && loaded.latency.p99 <= goals.dashboardP99Ms,
         },
       },

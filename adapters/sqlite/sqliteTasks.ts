@@ -6,8 +6,6 @@ import {
   counterDelta,
   counterDrift,
   emptyCounters,
-  isHourSeries,
-  seriesNames,
   taskContribution,
   type CounterDelta,
   type ProjectCounters,
@@ -29,6 +27,7 @@ import {
 import { decodeToken, encodeToken } from '../store/pageTokens';
 import { versioned, type VersionedRow } from './sqliteRows';
 import { unscoredConfidence } from './sqliteSchema';
+import { counterNameRanges, rangesQuery } from './counterRanges';
 
 /** Done tasks read per recount chunk (tens of milliseconds of work between yields to the event loop). */
 const recountChunk = 2_000;
@@ -65,9 +64,10 @@ export class SqliteTasks implements TaskRepository {
       bumpCounter: db.prepare(`INSERT INTO counters (project_id, name, value) VALUES (?, ?, ?)
         ON CONFLICT (project_id, name) DO UPDATE SET value = value + excluded.value`),
       // The hot paths (every batch request, the training trigger) read only these, not the per-hour series.
-      projectCounters: db.prepare<[string], { name: string; value: number }>(
-        `SELECT name, value FROM counters WHERE project_id = ?
-         AND ((name >= 'byState.' AND name < 'byState/') OR name = 'labeledReviewed')`,
+      // Two SELECTs, not an OR of the two: an OR makes SQLite walk every counter of the project (counterRanges.ts).
+      projectCounters: db.prepare<[{ projectId: string }], { name: string; value: number }>(
+        `SELECT name, value FROM counters WHERE project_id = @projectId AND name >= 'byState.' AND name < 'byState/'
+         UNION ALL SELECT name, value FROM counters WHERE project_id = @projectId AND name = 'labeledReviewed'`,
       ),
       claimNew: db.prepare<[string, number], VersionedRow & { id: string }>(
         `SELECT id, version, doc FROM tasks WHERE project_id = ? AND state = 'new' ORDER BY shuffle_key LIMIT ?`,
@@ -209,39 +209,18 @@ export class SqliteTasks implements TaskRepository {
 
   #readCounters(projectId: string): ProjectCounters {
     const delta: CounterDelta = {};
-    for (const r of this.#s.projectCounters.all(projectId)) delta[r.name] = r.value;
+    for (const r of this.#s.projectCounters.all({ projectId })) delta[r.name] = r.value;
     return applyDelta(emptyCounters(), delta);
   }
 
   async counterValues(projectId: string, read: CounterRead = {}): Promise<CounterDelta> {
-    const { prefixes, window } = read;
-    const where = ['project_id = @projectId'];
-    const params: Record<string, string> = { projectId };
-    if (prefixes) {
-      where.push(`(${prefixes.map((_, i) => `(name >= @p${i} AND name < @q${i})`).join(' OR ')})`);
-      prefixes.forEach((p, i) => {
-        params[`p${i}`] = p;
-        params[`q${i}`] = p + '\u{10ffff}';
-      });
-    }
-    if (window) {
-      // A series' period follows its name (shared/domain/counters.ts seriesOf; inWindow is the rule), so the
-      // window is key ranges on the primary key: every plain counter, and each series from its first period on.
-      const series = [...seriesNames].sort();
-      const plain = series.map((name, i) => `(name >= @plainFrom${i} AND name < '${name}.')`);
-      plain.push(`name >= '${series.at(-1)}/'`);
-      series.forEach((name, i) => {
-        params[`plainFrom${i}`] = i === 0 ? '' : `${series[i - 1]}/`;
-        params[`from${i}`] = `${name}.${isHourSeries(name) ? window.hoursFrom : window.daysFrom}`;
-      });
-      const windowed = series.map((name, i) => `(name >= @from${i} AND name < '${name}/')`);
-      where.push(`(${[...plain, ...windowed].join(' OR ')})`);
-    }
-    const sql = `SELECT name, value FROM counters WHERE ${where.join(' AND ')}`;
-    let statement = this.#counterReads.get(sql);
-    if (!statement) this.#counterReads.set(sql, (statement = this.#db.prepare(sql)));
+    const ranges = counterNameRanges(read);
+    if (ranges?.length === 0) return {};
+    const query = rangesQuery(ranges ?? [{ from: '' }]);
+    let statement = this.#counterReads.get(query.sql);
+    if (!statement) this.#counterReads.set(query.sql, (statement = this.#db.prepare(query.sql)));
     const values: CounterDelta = {};
-    for (const r of statement.all(params) as Array<{ name: string; value: number }>) {
+    for (const r of statement.all(query.params(projectId)) as Array<{ name: string; value: number }>) {
       if (r.value !== 0) values[r.name] = r.value;
     }
     return values;

@@ -179,6 +179,14 @@ export function applyDelta(c: ProjectCounters, delta: CounterDelta): ProjectCoun
   return next;
 }
 
+/** The project counters within a read's values: a few lookups, not a walk of the (many) values. */
+export function projectCountersOf(values: CounterDelta): ProjectCounters {
+  return {
+    byState: Object.fromEntries(taskStates.map((s) => [s, values[`byState.${s}`] ?? 0])) as Record<TaskState, number>,
+    labeledReviewed: values.labeledReviewed ?? 0,
+  };
+}
+
 /** Tasks a labeler could still be served or is working on (live, not yet done). */
 export function remainingWork(c: ProjectCounters): number {
   return c.byState.new + c.byState.prelabeled + c.byState.assigned;

@@ -1,9 +1,8 @@
 import {
-  applyDelta,
   decodeCounterSegment,
-  emptyCounters,
   liveTotal,
   outcomesUnder,
+  projectCountersOf,
   runOutcomes,
   secondsBucketBounds,
   type CounterDelta,
@@ -139,36 +138,53 @@ function hourStartMs(hour: string): number {
  */
 interface GroupedCounters {
   top: Map<string, Map<string, number>>;
-  labelers: Map<string, Map<string, number>>;
+  labelers: Map<string, LabelerCounters>;
 }
 
-function grouped(values: CounterDelta): GroupedCounters {
+/** One labeler's counters: `labeler.<id>.<key>` by key, their hour series by hour, and their latest active day. */
+interface LabelerCounters {
+  own: Map<string, number>;
+  hours: Map<string, number>;
+  latestDay: string;
+}
+
+function labelerCounters(labelers: Map<string, LabelerCounters>, id: string): LabelerCounters {
+  let found = labelers.get(id);
+  if (!found) labelers.set(id, (found = { own: new Map(), hours: new Map(), latestDay: '' }));
+  return found;
+}
+
+/**
+ * The counters grouped in one pass (the dashboard reads about 1,200 of them in a month-old COCO-sized project): by
+ * their first segment, and each labeler's apart (`labeler.<id>.<key>`, `labelerHour.<h>.<id>`, `labelerDay.<d>.<id>`).
+ * Only what a windowed read returns is kept, so a store's full counters and its windowed ones give the same dashboard.
+ */
+function grouped(values: CounterDelta, window: CounterWindow): GroupedCounters {
   const top = new Map<string, Map<string, number>>();
-  const labelers = new Map<string, Map<string, number>>();
-  for (const [key, n] of Object.entries(values)) {
+  const labelers = new Map<string, LabelerCounters>();
+  for (const key in values) {
+    const n = values[key]!;
     const dot = key.indexOf('.');
     const group = dot === -1 ? key : key.slice(0, dot);
-    const rest = dot === -1 ? '' : key.slice(dot + 1);
-    if (group === 'labeler' || group === 'labelerHour' || group === 'labelerDay') {
-      // `labeler.<id>.<key>`, or a labeler's series `labelerHour.<h>.<id>` kept as `hour.<h>` of that labeler.
-      const end = rest.indexOf('.');
-      const id = group === 'labeler' ? rest.slice(0, end) : rest.slice(end + 1);
-      const own = labelers.get(id) ?? new Map<string, number>();
-      labelers.set(id, own);
-      own.set(
-        group === 'labeler' ? rest.slice(end + 1) : `${group === 'labelerHour' ? 'hour' : 'day'}.${rest.slice(0, end)}`,
-        n,
-      );
+    if (group === 'labeler') {
+      const end = key.indexOf('.', dot + 1);
+      labelerCounters(labelers, key.slice(dot + 1, end)).own.set(key.slice(end + 1), n);
+    } else if (group === 'labelerHour' || group === 'labelerDay') {
+      const end = key.indexOf('.', dot + 1);
+      const period = key.slice(dot + 1, end);
+      if (n <= 0 || period < (group === 'labelerHour' ? window.hoursFrom : window.daysFrom)) continue;
+      const labeler = labelerCounters(labelers, key.slice(end + 1));
+      if (group === 'labelerHour') labeler.hours.set(period, n);
+      else if (period > labeler.latestDay) labeler.latestDay = period;
     } else {
       let entries = top.get(group);
       if (!entries) top.set(group, (entries = new Map()));
-      entries.set(rest, n);
+      entries.set(dot === -1 ? '' : key.slice(dot + 1), n);
     }
   }
   return { top, labelers };
 }
 
-/** The keys under `prefix` of one group (`hour.` of a labeler's keys), with the prefix cut off. */
 function under(entries: Map<string, number> | undefined, prefix = ''): Array<[string, number]> {
   const found: Array<[string, number]> = [];
   for (const [key, n] of entries ?? []) if (key.startsWith(prefix)) found.push([key.slice(prefix.length), n]);
@@ -210,33 +226,45 @@ function outcomesIn(entries: Map<string, number> | undefined, prefix = ''): Reco
 }
 
 /** The latest period of a series' entries (periods sort as strings). */
-function latest(entries: ReadonlyArray<[string, number]>): string {
-  return entries.reduce((max, [period]) => (period > max ? period : max), '');
+/** The hours a labeler's throughput reads, computed once per dashboard rather than once per labeler. */
+interface RecentHours {
+  current: string;
+  previous: string;
+  /** How far into the current hour `now` is (0–1). */
+  intoHour: number;
+  /** The current hour and the 24 before it, newest first. */
+  lastDay: string[];
+}
+
+function recentHours(now: number): RecentHours {
+  const current = hourKey(now);
+  return {
+    current,
+    previous: hourKey(now - hourMs),
+    intoHour: (now - hourStartMs(current)) / hourMs,
+    lastDay: Array.from({ length: 25 }, (_, h) => hourKey(now - h * hourMs)),
+  };
 }
 
 function labelerPerformance(
   labelerId: string,
-  own: Map<string, number>,
+  counters: LabelerCounters,
   role: Member['role'] | undefined,
-  now: number,
-  window: CounterWindow,
+  recent: RecentHours,
 ): LabelerPerformance {
+  const { own, hours: byHour, latestDay } = counters;
   const get = (key: string) => own.get(key) ?? 0;
   const labeled = get('labeled');
   const timed = get('timed');
   const buckets = Array.from({ length: secondsBucketBounds.length + 1 }, (_, i) => get(`secondsBucket.${i}`));
-  // Only what a windowed read returns, so a store's full counters and its windowed ones show the same dashboard.
-  const hours = under(own, 'hour.').filter(([h, n]) => n > 0 && h >= window.hoursFrom);
-  const days = under(own, 'day.').filter(([d, n]) => n > 0 && d >= window.daysFrom);
-  const byHour = new Map(hours);
-  const current = hourKey(now);
-  const previous = hourKey(now - hourMs);
-  const intoHour = (now - hourStartMs(current)) / hourMs;
-  const lastHour = (byHour.get(current) ?? 0) + (byHour.get(previous) ?? 0) * (1 - intoHour);
+  const { intoHour } = recent;
+  const lastHour = (byHour.get(recent.current) ?? 0) + (byHour.get(recent.previous) ?? 0) * (1 - intoHour);
   let lastDay = 0;
-  for (let h = 0; h < 24; h++) lastDay += byHour.get(hourKey(now - h * hourMs)) ?? 0;
+  for (let h = 0; h < 24; h++) lastDay += byHour.get(recent.lastDay[h]!) ?? 0;
   // Part of the hour 24 hours ago still falls within the last day.
-  lastDay += (byHour.get(hourKey(now - 24 * hourMs)) ?? 0) * (1 - intoHour);
+  lastDay += (byHour.get(recent.lastDay[24]!) ?? 0) * (1 - intoHour);
+  let latestHour = '';
+  for (const hour of byHour.keys()) if (hour > latestHour) latestHour = hour;
   const median = histogramQuantile(buckets, 0.5);
   const p90 = histogramQuantile(buckets, 0.9);
   return {
@@ -250,8 +278,8 @@ function labelerPerformance(
       ? { secondsPerImage: { median, p90, mean: round1(get('deciseconds') / 10 / timed), timedSubmissions: timed } }
       : {}),
     prelabels: outcomesIn(own, 'outcome.'),
-    ...(days.length > 0 ? { lastActiveDay: latest(days) } : {}),
-    ...(hours.length > 0 ? { lastActiveHour: `${latest(hours)}:00:00.000Z` } : {}),
+    ...(latestDay ? { lastActiveDay: latestDay } : {}),
+    ...(latestHour ? { lastActiveHour: `${latestHour}:00:00.000Z` } : {}),
     throughput: { lastHour: Math.round(lastHour), lastDay: Math.round(lastDay) },
   };
 }
@@ -361,9 +389,9 @@ export interface DashboardInput {
 export function buildDashboard(input: DashboardInput): Dashboard {
   const { project, values, runs, members } = input;
   const now = input.now.getTime();
-  const c = applyDelta(emptyCounters(), values);
-  const groups = grouped(values);
-  const window = dashboardWindow(input.now);
+  const c = projectCountersOf(values);
+  const groups = grouped(values, dashboardWindow(input.now));
+  const recent = recentHours(now);
   const live = liveTotal(c);
   const labelOrder = project.labels.map((l) => l.name);
   const classCounts = new Map(under(groups.top.get('label')).map(([k, n]) => [decodeCounterSegment(k), n]));
@@ -376,7 +404,7 @@ export function buildDashboard(input: DashboardInput): Dashboard {
   ];
   const roles = new Map(members.map((m) => [m.userId, m.role]));
   const labelers = [...groups.labelers]
-    .map(([id, own]) => labelerPerformance(id, own, roles.get(decodeCounterSegment(id)), now, window))
+    .map(([id, counters]) => labelerPerformance(id, counters, roles.get(decodeCounterSegment(id)), recent))
     .filter((l) => input.onlyLabeler === undefined || l.labelerId === input.onlyLabeler)
     .sort((a, b) => b.labeled - a.labeled || (a.labelerId < b.labelerId ? -1 : 1));
   const skippedByReason = Object.fromEntries(under(groups.top.get('skipped')).filter(([, n]) => n > 0));
