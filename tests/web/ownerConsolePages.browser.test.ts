@@ -1,0 +1,407 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, seriousAxeViolations } from '../helpers/browser';
+import { repoRoot, type DevUser } from '../helpers/devhost';
+import {
+  admin,
+  labelingApi,
+  requestBatch,
+  seedProject,
+  startLabelingHost,
+  waitFor,
+  type Box,
+  type LabelingHost,
+} from '../labeling/harness';
+
+// The console's keyboard shortcuts and its later pages in a real browser against devhost: the `?` overlay and the
+// `g …` keys between tabs (keyboard only), the settings page (a save read back over the API, a refusal naming the
+// field, pause and resume as the labeler feels it, archive after a confirmation), the import page (a COCO file from
+// "this computer" stored as labels, a refused file's issues), and the orchestrations and exports listings paged
+// with the listing's continuation token. axe-core runs on each page and dialog, and each is saved as a screenshot.
+
+const projectId = 'console-pages';
+const labeler: DevUser = { id: 'pia', name: 'Pia Pages', roles: ['labeler'], token: 'pia-console-pages-token' };
+const screenshots = path.join(repoRoot, 'tests', 'web', 'screenshots');
+
+let lab: LabelingHost;
+let browser: Browser;
+let page: Page;
+const api = labelingApi(() => lab.host);
+const consoleErrors: string[] = [];
+
+interface ProjectBody {
+  name: string;
+  status: string;
+  instructions: string;
+  labels: Array<{ name: string; color?: string }>;
+  mlAssist: Record<string, unknown>;
+  batchPolicy: { size: number; leaseMinutes: number };
+}
+interface TaskBody {
+  id: string;
+  blobPath: string;
+  width: number;
+  height: number;
+  state: string;
+  annotation?: { boxes: Box[]; by: string };
+}
+
+const readProject = async () =>
+  (await api.call<ProjectBody>('GET', `projects/${projectId}`, { token: admin.token })).body;
+const tasks = async (state?: string) =>
+  (
+    await api.call<{ items: TaskBody[] }>('GET', `projects/${projectId}/tasks${state ? `?state=${state}` : ''}`, {
+      token: admin.token,
+    })
+  ).body.items;
+
+async function audit(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+  expect(await seriousAxeViolations(page), `axe on ${name}`).toEqual([]);
+}
+
+/** The tab heading the page shows (each tab is a page with its own h1). */
+const heading = (name: string) => page.getByRole('heading', { level: 1, name });
+// Evaluated in the page (as text: the tests are type-checked without the DOM's types).
+const focusedText = () => page.evaluate<string>("document.activeElement?.textContent ?? ''");
+const focusedId = () => page.evaluate<string | undefined>('document.activeElement?.id');
+/** Moves focus out of whatever field has it, as a keyboard user does with Tab towards a button. */
+const leaveField = () => page.evaluate('document.activeElement?.blur()');
+
+/** A COCO dataset of these images, one box each (of its label), in pixels inside the image. */
+function cocoOf(items: Array<Pick<TaskBody, 'blobPath' | 'width' | 'height'> & { label: string }>) {
+  const names = [...new Set(items.map((t) => t.label))];
+  return {
+    images: items.map((t, i) => ({ id: i + 1, file_name: t.blobPath, width: t.width, height: t.height })),
+    annotations: items.map((t, i) => ({
+      id: i + 1,
+      image_id: i + 1,
+      category_id: names.indexOf(t.label) + 1,
+      bbox: [1, 2, Math.floor(t.width / 2), Math.floor(t.height / 2)],
+      iscrowd: 0,
+    })),
+    categories: names.map((name, i) => ({ id: i + 1, name })),
+  };
+}
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  lab = await startLabelingHost([labeler], { TRAINING_POLL_SCHEDULE: '0 0 0 1 1 *' });
+  await seedProject(api, lab.storage, { id: projectId, images: 3, members: [labeler], initialTrainingThreshold: 20 });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  page.on('console', (m) => {
+    // The browser logs every non-2xx response: these the test provokes (a refused save, a refused import), and the
+    // app's own "nobody signed in" (/api/me) and "no batch of yours" (…/batches/current) on My projects.
+    const expected = /\/api\/projects\/[^/]+(\/imports)?$|\/api\/me$|\/batches\/current$/.test(m.location().url);
+    if (m.type() === 'error' && !(expected && /Failed to load resource/.test(m.text()))) {
+      consoleErrors.push(`${m.text()} (${m.location().url})`);
+    }
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(`${lab.host.baseUrl}/`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Token').fill(admin.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'My projects' }).waitFor();
+}, 240_000);
+
+afterEach(async (ctx) => {
+  const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+  await page?.screenshot({ path: path.join(screenshots, `end-console-pages-${name}.png`) }).catch(() => undefined);
+  if (ctx.task.result?.state === 'fail') console.log(`console errors: ${JSON.stringify(consoleErrors)}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.host.stop();
+  lab?.host.cleanup();
+});
+
+describe('the console pages, keyboard first', () => {
+  it('moves between the pages with keys, and `?` lists them in a dialog that gives focus back', async () => {
+    await page.keyboard.press('g');
+    await page.keyboard.press('c');
+    await heading('Project console').waitFor();
+
+    // `?` from a focused link: the dialog takes focus, lists the page's keys, Escape closes and focus comes back.
+    await page.getByRole('link', { name: 'New project' }).focus();
+    await page.keyboard.press('?');
+    const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await dialog.waitFor();
+    for (const keys of ['n', 'g p', 'g c', '1–9', 'r', '/', '?', 'Escape']) {
+      await dialog.getByRole('cell', { name: keys, exact: true }).waitFor();
+    }
+    expect(await page.evaluate<boolean>("!!document.activeElement?.closest('dialog')")).toBe(true);
+    await audit('console-shortcuts');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focusedText()).toBe('New project');
+
+    await page.keyboard.press('1');
+    await page.waitForURL(new RegExp(`/console/projects/${projectId}$`));
+    await heading('Dashboard').waitFor();
+    const tabs: Array<[string, string, RegExp]> = [
+      ['m', 'Members', /\/members$/],
+      ['i', 'Imports', /\/imports$/],
+      ['e', 'Exports', /\/exports$/],
+      ['o', 'Orchestrations', /\/orchestrations$/],
+      ['s', 'Settings', /\/settings$/],
+      ['d', 'Dashboard', new RegExp(`${projectId}$`)],
+    ];
+    for (const [key, name, url] of tabs) {
+      await page.keyboard.press('g');
+      await page.keyboard.press(key);
+      await heading(name).waitFor();
+      expect(page.url()).toMatch(url);
+    }
+    // The project pages' overlay lists the tab keys and the page's own.
+    await page.keyboard.press('?');
+    for (const keys of ['g d', 'g m', 'g i', 'g e', 'g o', 'g s', 't', 'r', 'l']) {
+      await dialog.getByRole('cell', { name: keys, exact: true }).waitFor();
+    }
+    await page.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // Typing in a field is typing: `/` focuses the first field, and `g m` typed there stays text.
+    await page.keyboard.press('g');
+    await page.keyboard.press('m');
+    await heading('Members').waitFor();
+    await page.keyboard.press('/');
+    expect(await focusedId()).toBe('m-user');
+    await page.keyboard.type('gs?n');
+    await expect(page.getByLabel('User id').inputValue()).resolves.toBe('gs?n');
+    expect(page.url()).toMatch(/\/members$/);
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await page.getByLabel('User id').fill('');
+
+    await leaveField();
+    await page.keyboard.press('n');
+    await heading('New project').waitFor();
+    await page.goBack();
+    await heading('Members').waitFor();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('saves settings, read back over the API, and shows a refusal naming the field', async () => {
+    await page.keyboard.press('g');
+    await page.keyboard.press('s');
+    await heading('Settings').waitFor();
+    await page.getByRole('heading', { name: 'Status: active' }).waitFor();
+    await audit('console-settings');
+
+    await page.getByLabel('Name', { exact: true }).fill('Console pages, renamed');
+    await page.getByLabel('Instructions for labelers (Markdown)').fill('Box every circle, square and triangle.');
+    await page.getByRole('button', { name: 'Add a label' }).click();
+    await page.getByLabel('New label 1 name').fill('hexagon');
+    await page.getByLabel('New label 1 colour').fill('#aa2200');
+    await page.getByLabel('Images per batch (with two or more labelers)').fill('50');
+    // Enter in a field saves.
+    await page.getByLabel('Gate: lowest mean IoU of prelabels (0–1)').fill('0.7');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Save: done.' }).waitFor();
+    const saved = await readProject();
+    expect(saved.name).toBe('Console pages, renamed');
+    expect(saved.instructions).toBe('Box every circle, square and triangle.');
+    expect(saved.labels.map((l) => l.name)).toEqual(['circle', 'square', 'triangle', 'hexagon']);
+    expect(saved.labels[3]).toEqual({ name: 'hexagon', color: '#aa2200' });
+    expect(saved.batchPolicy).toEqual({ size: 50, leaseMinutes: 60 });
+    expect(saved.mlAssist).toMatchObject({ enabled: true, minMeanIoU: 0.7, minPrecision: 0.9 });
+    // The form shows the saved project: the new label is one of its labels, no longer a row to add.
+    await page.getByRole('listitem').filter({ hasText: 'hexagon' }).waitFor();
+    expect(await page.getByLabel('New label 1 name').count()).toBe(0);
+
+    await page.getByLabel('Gate: lowest precision of prelabels (0–1)').fill('1.5');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^Save was refused: mlAssist\.minPrecision: ./);
+    const field = page.getByLabel('Gate: lowest precision of prelabels (0–1)');
+    await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
+    expect(await page.locator('#f-mlAssist-minPrecision-error').textContent()).toMatch(/^mlAssist\.minPrecision: ./);
+    expect(await focusedId()).toBe('f-mlAssist-minPrecision');
+    expect((await readProject()).mlAssist.minPrecision).toBe(0.9);
+    await audit('console-settings-refused');
+    await page.keyboard.press('r'); // in the field: typing, not a re-read
+    await expect(field.inputValue()).resolves.toBe('1.5r');
+    await leaveField();
+    await page.keyboard.press('r');
+    await waitFor('the saved value back in the form', 10_000, async () =>
+      (await field.inputValue()) === '0.9' ? true : undefined,
+    );
+  });
+
+  it('imports a COCO file from the page as labels, and shows a refused file’s issues', async () => {
+    await page.keyboard.press('g');
+    await page.keyboard.press('i');
+    await heading('Imports').waitFor();
+    await audit('console-imports');
+    const fresh = await tasks('new');
+    expect(fresh).toHaveLength(3);
+    const two = fresh.slice(0, 2);
+    const coco = cocoOf(two.map((t) => ({ ...t, label: 'square' })));
+    await page.getByLabel('Labels file').setInputFiles({
+      name: 'instances_val.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(coco)),
+    });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Imported' }).waitFor();
+    expect(await page.locator('[data-figure="written"]').textContent()).toBe('2');
+    expect(await page.locator('[data-figure="unchanged"]').textContent()).toBe('0');
+    await audit('console-imports-done');
+    const labeled = await tasks('labeled');
+    expect(labeled.map((t) => t.blobPath).sort()).toEqual(two.map((t) => t.blobPath).sort());
+    for (const t of labeled) {
+      const a = coco.annotations[coco.images.findIndex((i) => i.file_name === t.blobPath)]!;
+      expect(t.annotation!.boxes).toEqual([
+        { label: 'square', x: a.bbox[0], y: a.bbox[1], width: a.bbox[2], height: a.bbox[3] },
+      ]);
+      expect(t.annotation!.by).toMatch(/^import:/);
+    }
+
+    // The same file again changes nothing, and says so.
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('[data-figure="unchanged"]:text-is("2")').waitFor();
+
+    // An image the project does not have, and a label it lacks: refused whole, its issues listed.
+    const elsewhere = cocoOf([
+      { blobPath: 'elsewhere/a.png', width: 40, height: 40, label: 'square' },
+      { ...fresh[2]!, label: 'pentagon' },
+    ]);
+    await page.getByLabel('Labels file').setInputFiles({
+      name: 'other.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(elsewhere)),
+    });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Refused: nothing was imported' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/^The import was refused: The file has \d+ issue/);
+    const issues = page.getByRole('table', { name: /issues/i });
+    await issues.getByRole('row').filter({ hasText: 'elsewhere/a.png' }).first().waitFor();
+    await issues.getByRole('cell', { name: 'missingImage', exact: true }).waitFor();
+    await issues.getByRole('cell', { name: 'unknownCategory', exact: true }).waitFor();
+    await page.getByText(/Labels the project does not have \(boxes\): pentagon 1/).waitFor();
+    await audit('console-imports-refused');
+    expect((await tasks('labeled')).length).toBe(2);
+
+    // Not JSON: the page says so, naming the field, and sends nothing.
+    await page.getByLabel('Labels file').setInputFiles({
+      name: 'notes.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('images: none'),
+    });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText(/^source: notes\.json is not JSON/).waitFor();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('pages through the orchestrations and the earlier exports', async () => {
+    // Exports are durable instances: enough of them make more than one page of five.
+    for (let i = 0; i < 6; i++) {
+      const res = await api.call('POST', `projects/${projectId}/exports`, {
+        token: admin.token,
+        body: { format: 'coco', include: 'labeled' },
+      });
+      expect(res.status).toBe(202);
+    }
+    const all = await api.call<{ items: Array<{ instanceId: string }> }>(
+      'GET',
+      `projects/${projectId}/orchestrations?limit=500`,
+      { token: admin.token },
+    );
+    const every = all.body.items.map((i) => i.instanceId);
+    // More than one page of five, at most two.
+    expect(every.length).toBeGreaterThan(5);
+    expect(every.length).toBeLessThanOrEqual(10);
+
+    /** Every instance id the page shows, page after page with `]`, until there is no next page. */
+    async function pageThrough(tableName: string): Promise<string[]> {
+      const seen: string[] = [];
+      for (let pageNo = 1; ; pageNo++) {
+        await page.getByText(new RegExp(`^Page ${pageNo}(,|$)`)).waitFor();
+        const rows = page.getByRole('table', { name: tableName }).getByRole('rowheader');
+        await rows.first().waitFor();
+        const ids = await rows.allTextContents();
+        expect(ids.length).toBeLessThanOrEqual(5);
+        seen.push(...ids);
+        if (await page.getByRole('button', { name: 'Next page' }).isDisabled()) return seen;
+        await page.keyboard.press(']');
+      }
+    }
+
+    await page.keyboard.press('g');
+    await page.keyboard.press('o');
+    await heading('Orchestrations').waitFor();
+    await page.getByLabel('Per page').selectOption('5');
+    await leaveField();
+    const shown = await pageThrough('Orchestrations');
+    expect(new Set(shown).size).toBe(shown.length);
+    expect(shown.sort()).toEqual([...every].sort());
+    await audit('console-orchestrations-paged');
+    // Back with `[` (the listing is two pages of five here), to the first page, which has no page before it.
+    await page.getByText('Page 2, the last').waitFor();
+    await page.keyboard.press('[');
+    await page.getByText('Page 1, more after it').waitFor();
+    await expect(page.getByRole('button', { name: 'Previous page' }).isDisabled()).resolves.toBe(true);
+
+    await page.keyboard.press('g');
+    await page.keyboard.press('e');
+    await heading('Exports').waitFor();
+    await page.getByLabel('Per page').selectOption('5');
+    await leaveField();
+    const exports = await pageThrough('Exports');
+    const exportIds = every.filter((id) => id.startsWith(`export-${projectId}-`));
+    expect(exportIds.length).toBe(6);
+    expect(exports.sort()).toEqual(exportIds.map((id) => id.slice(`export-${projectId}-`.length)).sort());
+    await audit('console-exports-paged');
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
+
+  it('pauses labeling (the labeler gets no batch), resumes it, and archives after a confirmation', async () => {
+    await page.keyboard.press('g');
+    await page.keyboard.press('s');
+    await heading('Settings').waitFor();
+    await page.getByRole('heading', { name: 'Status: active' }).waitFor();
+    await page.keyboard.press('p');
+    await page.getByRole('heading', { name: 'Status: paused' }).waitFor();
+    expect((await readProject()).status).toBe('paused');
+    const refused = await api.call('POST', `projects/${projectId}/batches`, {
+      token: labeler.token,
+      headers: { 'idempotency-key': 'paused-try' },
+    });
+    expect(refused.status).toBe(409);
+
+    await page.getByRole('button', { name: 'Resume labeling' }).click();
+    await page.getByRole('heading', { name: 'Status: active' }).waitFor();
+    const batch = await requestBatch(api, projectId, labeler.token, 'resumed-try');
+    expect(batch.tasks.length).toBe(1);
+
+    // `a` asks first; Escape (or Cancel) leaves the project as it was.
+    await page.keyboard.press('a');
+    const confirm = page.getByRole('dialog', { name: /^Archive / });
+    await confirm.waitFor();
+    await audit('console-settings-archive-confirm');
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect((await readProject()).status).toBe('active');
+
+    await page.getByRole('button', { name: 'Archive the project…' }).click();
+    await confirm.getByRole('button', { name: 'Archive', exact: true }).click();
+    await page.getByRole('heading', { name: 'Status: archived' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Archive: done.' }).waitFor();
+    expect((await readProject()).status).toBe('archived');
+    await expect(page.getByRole('button', { name: 'Save settings' }).isDisabled()).resolves.toBe(true);
+    await waitFor('the labeler to be refused a batch', 10_000, async () => {
+      const res = await api.call('POST', `projects/${projectId}/batches`, {
+        token: labeler.token,
+        headers: { 'idempotency-key': 'archived-try' },
+      });
+      return res.status === 409 ? res : undefined;
+    });
+    await audit('console-settings-archived');
+    expect(consoleErrors).toEqual([]);
+  });
+});
