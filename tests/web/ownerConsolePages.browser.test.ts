@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { demoContainer } from '../backfill/helpers';
 import { launchChromium, seriousAxeViolations } from '../helpers/browser';
 import { repoRoot, type DevUser } from '../helpers/devhost';
 import {
@@ -288,6 +289,9 @@ describe('the console pages, keyboard first', () => {
     expect((await tasks('labeled')).length).toBe(2);
 
     // Not JSON: the page says so, naming the field, and sends nothing.
+    const posts: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => r.method() === 'POST' && posts.push(r.url());
+    page.on('request', onRequest);
     await page.getByLabel('Labels file').setInputFiles({
       name: 'notes.json',
       mimeType: 'application/json',
@@ -295,7 +299,84 @@ describe('the console pages, keyboard first', () => {
     });
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByText(/^source: notes\.json is not JSON/).waitFor();
+    await expect(page.getByLabel('Labels file').getAttribute('aria-invalid')).resolves.toBe('true');
+    page.off('request', onRequest);
+    expect(posts).toEqual([]);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('imports a blob of the project’s container as prelabels, whether the API answers at once or later', async () => {
+    const [last] = await tasks('new');
+    expect(last).toBeDefined();
+    const coco = cocoOf([{ ...last!, label: 'triangle' }]);
+    const text = JSON.stringify(coco);
+    const container = await demoContainer(lab.storage, projectId);
+    await container.uploadBlockBlob('imports/model-boxes.json', text, Buffer.byteLength(text));
+
+    await page.getByLabel('The boxes become').selectOption('prelabels');
+    await page.getByLabel(/^In the project’s blob container/).check();
+    await page.getByLabel('Labels file: blob path in the project’s container').fill('imports/model-boxes.json');
+    await page.keyboard.press('Enter');
+    // Today's API answers 200 with the report; an asynchronous one answers 202 and the page follows the status URL
+    // to the same report.
+    await page.getByRole('heading', { name: 'Imported' }).waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-figure="written"]').textContent()).toBe('1');
+    const [prelabeled] = await tasks('prelabeled');
+    expect(prelabeled?.blobPath).toBe(last!.blobPath);
+    await audit('console-imports-blob');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('follows a background import’s progress to its report (202 and the status URL as docs/api.md gives them)', async () => {
+    // The asynchronous blob-path import is a parallel change to the server: until it is merged, its two answers are
+    // served here, exactly as documented, so the page's following of the status URL is what is checked.
+    const statusPath = `/api/projects/${projectId}/imports/imp-background`;
+    let reads = 0;
+    const report = {
+      importId: 'imp-background',
+      format: 'coco',
+      as: 'labels',
+      dryRun: false,
+      images: 3,
+      boxes: 4,
+      crowdIgnored: 0,
+      issues: { count: 0, byKind: {}, items: [] },
+      result: { written: 2, unchanged: 0, leftAlone: { conflict: 1 }, items: [] },
+    };
+    await page.route(`**/api/projects/${projectId}/imports`, (route) =>
+      route.fulfill({
+        status: 202,
+        headers: { location: statusPath, 'content-type': 'application/json' },
+        body: JSON.stringify({ importId: 'imp-background', state: 'scanning', statusUrl: statusPath }),
+      }),
+    );
+    await page.route(`**${statusPath}`, (route) => {
+      reads++;
+      const status =
+        reads < 3
+          ? { state: 'scanning', progress: { imagesScanned: reads, imagesWritten: 0, imagesTotal: 3 } }
+          : { state: 'completed', progress: { imagesScanned: 3, imagesWritten: 2, imagesTotal: 3 }, report };
+      return route.fulfill({ json: { importId: 'imp-background', format: 'coco', ...status } });
+    });
+    try {
+      await page.getByLabel('The boxes become').selectOption('labels');
+      await page.getByLabel('Labels file: blob path in the project’s container').fill('imports/big.json');
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      await page.getByText(/^Import imp-background: scanning — [12] of 3 images checked, 0 written$/).waitFor();
+      await page.getByRole('heading', { name: 'Imported' }).waitFor();
+      await page.getByText('Import imp-background: completed').waitFor();
+      expect(await page.locator('[data-figure="written"]').textContent()).toBe('2');
+      expect(await page.locator('[data-figure="left-alone"]').textContent()).toBe('1');
+      await page.getByText('Left alone (human work is never overwritten): conflict 1.').waitFor();
+      const readsAtEnd = reads;
+      expect(readsAtEnd).toBe(3);
+      // Once final, the page stops asking.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(reads).toBe(readsAtEnd);
+    } finally {
+      await page.unroute(`**/api/projects/${projectId}/imports`);
+      await page.unroute(`**${statusPath}`);
+    }
   });
 
   it('pages through the orchestrations and the earlier exports', async () => {
