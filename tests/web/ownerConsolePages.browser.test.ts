@@ -94,9 +94,11 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   page.on('console', (m) => {
-    // The browser logs every non-2xx response: these the test provokes (a refused save, a refused import), and the
+    // The browser logs every non-2xx response: these the test provokes (a refused save, import or train now), and the
     // app's own "nobody signed in" (/api/me) and "no batch of yours" (…/batches/current) on My projects.
-    const expected = /\/api\/projects\/[^/]+(\/imports)?$|\/api\/me$|\/batches\/current$/.test(m.location().url);
+    const expected = /\/api\/projects\/[^/]+(\/imports|\/training-runs)?$|\/api\/me$|\/batches\/current$/.test(
+      m.location().url,
+    );
     if (m.type() === 'error' && !(expected && /Failed to load resource/.test(m.text()))) {
       consoleErrors.push(`${m.text()} (${m.location().url})`);
     }
@@ -158,6 +160,13 @@ describe('the console pages, keyboard first', () => {
       await heading(name).waitFor();
       expect(page.url()).toMatch(url);
     }
+    // `t` is "Train now": refused with too few labels, in words, as the button's would be.
+    await page.getByRole('button', { name: 'Train now' }).waitFor();
+    await page.keyboard.press('t');
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Train now was refused: .*at least 20/ })
+      .waitFor();
     // The project pages' overlay lists the tab keys and the page's own.
     await page.keyboard.press('?');
     for (const keys of ['g d', 'g m', 'g i', 'g e', 'g o', 'g s', 't', 'r', 'l']) {
@@ -232,6 +241,28 @@ describe('the console pages, keyboard first', () => {
     await waitFor('the saved value back in the form', 10_000, async () =>
       (await field.inputValue()) === '0.9' ? true : undefined,
     );
+
+    // Someone changes the project meanwhile: the save (If-Match: the version the page read) is refused, not applied
+    // over their change, and `r` shows the project as it now is.
+    const elsewhere = await api.call('PATCH', `projects/${projectId}`, {
+      token: admin.token,
+      body: { instructions: 'Changed elsewhere.' },
+    });
+    expect(elsewhere.status).toBe(200);
+    await page.getByLabel('Name', { exact: true }).fill('Renamed over a newer version');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^Save was refused: The project changed since you read it/ })
+      .waitFor();
+    expect(await readProject()).toMatchObject({ name: 'Console pages, renamed', instructions: 'Changed elsewhere.' });
+    await leaveField();
+    await page.keyboard.press('r');
+    const instructions = page.getByLabel('Instructions for labelers (Markdown)');
+    await waitFor('the newer version in the form', 10_000, async () =>
+      (await instructions.inputValue()) === 'Changed elsewhere.' ? true : undefined,
+    );
+    await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('Console pages, renamed');
   });
 
   it('imports a COCO file from the page as labels, and shows a refused file’s issues', async () => {
@@ -288,7 +319,7 @@ describe('the console pages, keyboard first', () => {
     await audit('console-imports-refused');
     expect((await tasks('labeled')).length).toBe(2);
 
-    // Not JSON: the page says so, naming the field, and sends nothing.
+    // Over the body limit, or not JSON: the page says so, naming the field, and sends nothing.
     const posts: string[] = [];
     const onRequest = (r: { method(): string; url(): string }) => r.method() === 'POST' && posts.push(r.url());
     page.on('request', onRequest);
@@ -299,6 +330,13 @@ describe('the console pages, keyboard first', () => {
     });
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByText(/^source: notes\.json is not JSON/).waitFor();
+    await page.getByLabel('Labels file').setInputFiles({
+      name: 'huge.json',
+      mimeType: 'application/json',
+      buffer: Buffer.alloc(16 * 1024 * 1024 + 1, 32),
+    });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText(/^source: the file is 16\.0 MB; over 16 MB, upload it to the container/).waitFor();
     await expect(page.getByLabel('Labels file').getAttribute('aria-invalid')).resolves.toBe('true');
     page.off('request', onRequest);
     expect(posts).toEqual([]);
