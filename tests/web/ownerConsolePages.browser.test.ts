@@ -20,7 +20,8 @@ import {
 // `g …` keys between tabs (keyboard only), the settings page (a save read back over the API, a refusal naming the
 // field, pause and resume as the labeler feels it, archive after a confirmation), the import page (a COCO file from
 // "this computer" stored as labels, a refused file's issues), and the orchestrations and exports listings paged
-// with the listing's continuation token. axe-core runs on each page and dialog, and each is saved as a screenshot.
+// with the listing's continuation token; a labeler starts labeling from "My projects" by key, and the workspace's
+// own `?` still lists its keys. axe-core runs on each page and dialog, and each is saved as a screenshot.
 
 const projectId = 'console-pages';
 const labeler: DevUser = { id: 'pia', name: 'Pia Pages', roles: ['labeler'], token: 'pia-console-pages-token' };
@@ -479,7 +480,7 @@ describe('the console pages, keyboard first', () => {
     expect(consoleErrors).toEqual([]);
   }, 120_000);
 
-  it('pauses labeling (the labeler gets no batch), resumes it, and archives after a confirmation', async () => {
+  it('pauses labeling (the labeler gets no batch) and resumes it', async () => {
     await page.keyboard.press('g');
     await page.keyboard.press('s');
     await heading('Settings').waitFor();
@@ -497,7 +498,42 @@ describe('the console pages, keyboard first', () => {
     await page.getByRole('heading', { name: 'Status: active' }).waitFor();
     const batch = await requestBatch(api, projectId, labeler.token, 'resumed-try');
     expect(batch.tasks.length).toBe(1);
+    expect(consoleErrors).toEqual([]);
+  });
 
+  it('lets a labeler start labeling from "My projects" by key, where the workspace keeps its own keys', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const theirs = await context.newPage();
+    const errors: string[] = [];
+    theirs.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await theirs.goto(`${lab.host.baseUrl}/`);
+      await theirs.getByRole('button', { name: 'Sign in' }).click();
+      await theirs.getByLabel('Token').fill(labeler.token);
+      await theirs.getByRole('button', { name: 'Sign in' }).click();
+      await theirs.getByRole('heading', { name: 'Console pages, renamed' }).waitFor();
+      await theirs.keyboard.press('?');
+      const overlay = theirs.getByRole('dialog', { name: 'Keyboard shortcuts' });
+      await overlay.getByRole('cell', { name: 'Start labeling the first to ninth project' }).waitFor();
+      await theirs.keyboard.press('Escape');
+      await overlay.waitFor({ state: 'detached' });
+      await theirs.keyboard.press('1');
+      await theirs.waitForURL(new RegExp(`/projects/${projectId}/label$`));
+      await theirs.getByRole('button', { name: /^Submit/ }).waitFor();
+      // The workspace's `?` lists the workspace's keys (the same overlay component), and the console's are gone.
+      await theirs.keyboard.press('?');
+      await overlay.getByRole('cell', { name: 'Submit the image' }).waitFor();
+      expect(await overlay.getByRole('cell', { name: 'g p', exact: true }).count()).toBe(0);
+      await theirs.keyboard.press('Escape');
+      await overlay.waitFor({ state: 'detached' });
+    } finally {
+      await context.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('archives the project after a confirmation', async () => {
+    await heading('Settings').waitFor();
     // `a` asks first; Escape (or Cancel) leaves the project as it was.
     await page.keyboard.press('a');
     const confirm = page.getByRole('dialog', { name: /^Archive / });
