@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, projectPath } from './api';
+import { useShortcuts } from './keyboard/ShortcutScope';
 import type { Project } from './types';
 import { currentBatch } from './workspace/batchClient';
 
@@ -26,6 +27,19 @@ async function myProgress(projectId: string, userId: string): Promise<Row['mine'
 export function ProjectsPage(props: { userId: string; onStart: (projectId: string) => void }) {
   const [rows, setRows] = useState<Row[] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const [tick, setTick] = useState(0);
+  useShortcuts([
+    { keys: 'r', action: 'Read the list again', run: () => setTick((t) => t + 1) },
+    {
+      keys: '1–9',
+      action: 'Start labeling the first to ninth project',
+      matches: (key) => /^[1-9]$/.test(key),
+      run: (key) => {
+        const row = rows?.[Number(key) - 1];
+        if (row) props.onStart(row.project.id);
+      },
+    },
+  ]);
 
   useEffect(() => {
     api<{ items: Project[] }>('GET', '/api/projects?status=active')
@@ -44,14 +58,14 @@ export function ProjectsPage(props: { userId: string; onStart: (projectId: strin
         setRows(withBatches);
       })
       .catch((err: Error) => setError(err.message));
-  }, [props.userId]);
+  }, [props.userId, tick]);
 
   if (error) return <p role="alert">Could not load your projects: {error}</p>;
   if (!rows) return <p role="status">Loading your projects…</p>;
   if (rows.length === 0) return <p>You are not a member of any active project yet. Ask a project owner to add you.</p>;
   return (
     <ul class="projects">
-      {rows.map(({ project, leftInBatch, mine }) => (
+      {rows.map(({ project, leftInBatch, mine }, i) => (
         <li key={project.id} class="project">
           <h2>{project.name}</h2>
           <p class="meta">
@@ -66,6 +80,7 @@ export function ProjectsPage(props: { userId: string; onStart: (projectId: strin
           )}
           <button type="button" class="primary" onClick={() => props.onStart(project.id)}>
             Start labeling <span class="visually-hidden">{project.name}</span>
+            {i < 9 && <kbd aria-hidden="true">{i + 1}</kbd>}
           </button>
         </li>
       ))}

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, projectPath, signIn } from './api';
 import { ProjectsPage } from './ProjectsPage';
 import { ConsolePage, consoleRoute, consoleTitle, type ConsoleRoute } from './console/Console';
+import { ShortcutScope, useShortcuts } from './keyboard/ShortcutScope';
 import { currentUser, type SignedIn } from './session';
 import './styles.css';
 import type { Project } from './types';
@@ -34,6 +35,17 @@ function LabelPage(props: { projectId: string }) {
   if (error) return <p role="alert">{error}</p>;
   if (!project) return <p role="status">Loading the project…</p>;
   return <Workspace project={project} />;
+}
+
+/** The keys that move between the app's areas, on every page that has shortcuts (the workspace has its own). */
+function AreaShortcuts(props: { isAdmin: boolean; navigate: (path: string) => void }) {
+  useShortcuts([
+    { keys: 'g p', action: 'Go to My projects', run: () => props.navigate('/') },
+    ...(props.isAdmin
+      ? [{ keys: 'g c', action: 'Go to the project console (list of projects)', run: () => props.navigate('/console') }]
+      : []),
+  ]);
+  return null;
 }
 
 function App() {
@@ -115,12 +127,20 @@ function App() {
             </button>
           </div>
         )}
-        {me && route.page === 'projects' && (
-          <ProjectsPage userId={me.userId} onStart={(id) => navigate(`${projectPath(id).replace('/api', '')}/label`)} />
-        )}
         {me && route.page === 'label' && <LabelPage projectId={route.projectId} />}
-        {me && route.page === 'console' && !isAdmin && <p role="alert">The project console is for admins.</p>}
-        {me && route.page === 'console' && isAdmin && <ConsolePage route={route.console} navigate={navigate} />}
+        {me && route.page !== 'label' && (
+          <ShortcutScope>
+            <AreaShortcuts isAdmin={isAdmin} navigate={navigate} />
+            {route.page === 'projects' && (
+              <ProjectsPage
+                userId={me.userId}
+                onStart={(id) => navigate(`${projectPath(id).replace('/api', '')}/label`)}
+              />
+            )}
+            {route.page === 'console' && !isAdmin && <p role="alert">The project console is for admins.</p>}
+            {route.page === 'console' && isAdmin && <ConsolePage route={route.console} navigate={navigate} />}
+          </ShortcutScope>
+        )}
       </main>
     </>
   );

@@ -1,27 +1,35 @@
 import type { ComponentChildren } from 'preact';
+import { useShortcuts } from '../keyboard/ShortcutScope';
 import type { AdminProject } from './consoleTypes';
 import { CreateProject } from './CreateProject';
 import { DashboardPage } from './DashboardPage';
 import { ExportsPage } from './ExportsPage';
+import { ImportsPage } from './ImportsPage';
 import { MembersPage } from './MembersPage';
 import { OrchestrationsPage } from './OrchestrationsPage';
+import { SettingsPage } from './SettingsPage';
 import { usePolling } from './usePolling';
 
-export type ProjectTab = 'dashboard' | 'members' | 'exports' | 'orchestrations';
+export type ProjectTab = 'dashboard' | 'members' | 'imports' | 'exports' | 'orchestrations' | 'settings';
 export type ConsoleRoute = { view: 'list' } | { view: 'new' } | { view: 'project'; projectId: string; tab: ProjectTab };
 
-const tabs: Array<{ tab: ProjectTab; text: string; suffix: string }> = [
-  { tab: 'dashboard', text: 'Dashboard', suffix: '' },
-  { tab: 'members', text: 'Members', suffix: '/members' },
-  { tab: 'exports', text: 'Exports', suffix: '/exports' },
-  { tab: 'orchestrations', text: 'Orchestrations', suffix: '/orchestrations' },
+/** The project's tabs; `key` is the second key of the `g` sequence that opens one (`g d`: the dashboard). */
+const tabs: Array<{ tab: ProjectTab; text: string; suffix: string; key: string }> = [
+  { tab: 'dashboard', text: 'Dashboard', suffix: '', key: 'd' },
+  { tab: 'members', text: 'Members', suffix: '/members', key: 'm' },
+  { tab: 'imports', text: 'Imports', suffix: '/imports', key: 'i' },
+  { tab: 'exports', text: 'Exports', suffix: '/exports', key: 'e' },
+  { tab: 'orchestrations', text: 'Orchestrations', suffix: '/orchestrations', key: 'o' },
+  { tab: 'settings', text: 'Settings', suffix: '/settings', key: 's' },
 ];
 
 /** The console's client routes under `/console`, or undefined for a path outside it. */
 export function consoleRoute(pathname: string): ConsoleRoute | undefined {
   if (/^\/console\/?$/.test(pathname)) return { view: 'list' };
   if (/^\/console\/new\/?$/.test(pathname)) return { view: 'new' };
-  const m = /^\/console\/projects\/([^/]+)(\/members|\/exports|\/orchestrations)?\/?$/.exec(pathname);
+  const m = /^\/console\/projects\/([^/]+)(\/members|\/imports|\/exports|\/orchestrations|\/settings)?\/?$/.exec(
+    pathname,
+  );
   if (!m) return undefined;
   const tab = tabs.find((t) => t.suffix === (m[2] ?? ''))!.tab;
   return { view: 'project', projectId: decodeURIComponent(m[1]!), tab };
@@ -58,6 +66,18 @@ export function Link(props: { href: string; navigate: Navigate; current?: boolea
 /** Every project, with its counters and a way in; "New project". */
 function ProjectList(props: { navigate: Navigate }) {
   const list = usePolling<{ items: AdminProject[] }>('/api/projects', 30_000);
+  useShortcuts([
+    { keys: 'r', action: 'Read the list again', run: list.reload },
+    {
+      keys: '1–9',
+      action: 'Open the first to ninth project',
+      matches: (key) => /^[1-9]$/.test(key),
+      run: (key) => {
+        const project = list.data?.items[Number(key) - 1];
+        if (project) props.navigate(consolePath(project.id));
+      },
+    },
+  ]);
   return (
     <div>
       <p>
@@ -108,6 +128,13 @@ function ProjectList(props: { navigate: Navigate }) {
 
 /** The project's name over its tabs; each tab is a page of its own (its own address, title and heading). */
 function ProjectPages(props: { projectId: string; tab: ProjectTab; navigate: Navigate }) {
+  useShortcuts(
+    tabs.map((t) => ({
+      keys: `g ${t.key}`,
+      action: `Go to ${t.text.toLowerCase()}`,
+      run: () => props.navigate(consolePath(props.projectId, t.tab)),
+    })),
+  );
   return (
     <div class="console-project">
       <ProjectName projectId={props.projectId} />
@@ -125,8 +152,10 @@ function ProjectPages(props: { projectId: string; tab: ProjectTab; navigate: Nav
       </nav>
       {props.tab === 'dashboard' && <DashboardPage projectId={props.projectId} />}
       {props.tab === 'members' && <MembersPage projectId={props.projectId} />}
+      {props.tab === 'imports' && <ImportsPage projectId={props.projectId} />}
       {props.tab === 'exports' && <ExportsPage projectId={props.projectId} />}
       {props.tab === 'orchestrations' && <OrchestrationsPage projectId={props.projectId} />}
+      {props.tab === 'settings' && <SettingsPage projectId={props.projectId} />}
     </div>
   );
 }
@@ -142,6 +171,7 @@ function ProjectName(props: { projectId: string }) {
 
 export function ConsolePage(props: { route: ConsoleRoute; navigate: Navigate }) {
   const { route } = props;
+  useShortcuts([{ keys: 'n', action: 'New project', run: () => props.navigate('/console/new') }]);
   return (
     <div class="console">
       {route.view === 'list' && <ProjectList navigate={props.navigate} />}

@@ -1,8 +1,8 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
-import type { Problem } from '../problem';
+import { api } from '../api';
 import { palette } from './charts';
+import { controlId, useFieldProblems } from './fieldProblems';
 
 /** ML Assist's settings (docs/api.md, POST /api/projects), filled with the API's defaults. */
 const mlAssistFields = [
@@ -26,11 +26,6 @@ interface LabelRow {
   color: string;
 }
 
-/** Which form control shows a field the API named in a problem (`labels.2.name` → the third label's name). */
-function controlId(field: string): string {
-  return `f-${field.replace(/\./g, '-')}`;
-}
-
 /**
  * Create a project: container and prefix, type, labels with colours, instructions, ML Assist. The API validates
  * (nothing is checked twice here); a refusal is shown in words naming each field, and those fields are marked.
@@ -46,24 +41,18 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
   const [mlAssist, setMlAssist] = useState(true);
   const [ml, setMl] = useState(mlAssistDefaults);
   const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<{ text: string; errors: Problem['errors'] & object } | undefined>(undefined);
+  const problems = useFieldProblems();
 
   const detection = type === 'objectDetection';
-  const messageOf = (field: string) => problem?.errors.find((e) => e.field === field)?.message;
-  const invalid = (field: string) => (messageOf(field) ? true : undefined);
-  const describedBy = (field: string) => (messageOf(field) ? `${controlId(field)}-error` : undefined);
+  const invalid = (field: string) => problems.marks(field)['aria-invalid'];
+  const describedBy = (field: string) => problems.marks(field)['aria-describedby'];
   /** The API's words for one field, beside it (the alert at the top lists them all). */
-  const fieldError = (field: string) =>
-    messageOf(field) && (
-      <span id={`${controlId(field)}-error`} class="field-error">
-        {field}: {messageOf(field)}
-      </span>
-    );
+  const fieldError = problems.beside;
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
-    setProblem(undefined);
+    problems.clear();
     const body = {
       ...(id.trim() ? { id: id.trim() } : {}),
       name,
@@ -80,11 +69,8 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
       const res = await api<{ id: string }>('POST', '/api/projects', { body });
       props.onCreated(res.body.id);
     } catch (err) {
-      const errors = err instanceof ApiError ? ((err.body as Problem)?.errors ?? []) : [];
-      setProblem({ text: (err as Error).message, errors });
+      problems.refuse(err);
       setBusy(false);
-      const first = errors[0] ? document.getElementById(controlId(errors[0].field)) : null;
-      first?.focus();
     }
   };
 
@@ -93,9 +79,9 @@ export function CreateProject(props: { onCreated: (projectId: string) => void })
 
   return (
     <form class="form" onSubmit={submit} noValidate>
-      {problem && (
+      {problems.problem && (
         <p role="alert" class="refusal">
-          The project was not created: {problem.text}
+          The project was not created: {problems.problem.text}
         </p>
       )}
       <fieldset>

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, projectPath } from '../api';
+import { useShortcuts } from '../keyboard/ShortcutScope';
 import { BarChart, ColumnChart, palette } from './charts';
 import type { AdminProject, Dashboard, RunSummary } from './consoleTypes';
 import { usePolling } from './usePolling';
@@ -52,6 +53,13 @@ export function DashboardPage(props: { projectId: string }) {
     project.reload();
   };
   const action = useAction(reload);
+  const refreshFromStorage = () => action.run('Refresh from storage', 'POST', `${base}/refresh`);
+  const trainNow = () => action.run('Train now', 'POST', `${base}/training-runs`);
+  useShortcuts([
+    { keys: 'r', action: 'Read the figures again', run: reload },
+    { keys: 't', action: 'Train now (ML Assist)', run: () => dash.data?.mlAssist.enabled && void trainNow() },
+    { keys: 'l', action: 'List the container again (Refresh from storage)', run: () => void refreshFromStorage() },
+  ]);
   const d = dash.data;
   const p = project.data;
   if (!d) return dash.error ? <p role="alert">{dash.error}</p> : <p role="status">Loading the dashboard…</p>;
@@ -69,14 +77,10 @@ export function DashboardPage(props: { projectId: string }) {
       {/* Kept in view while the page scrolls, so an action's outcome shows wherever its button was. */}
       <div class="sticky">
         <div class="toolbar">
-          <button type="button" onClick={() => action.run('Refresh from storage', 'POST', `${base}/refresh`)}>
+          <button type="button" onClick={refreshFromStorage}>
             Refresh from storage
           </button>
-          <button
-            type="button"
-            disabled={!ml.enabled}
-            onClick={() => action.run('Train now', 'POST', `${base}/training-runs`)}
-          >
+          <button type="button" disabled={!ml.enabled} onClick={trainNow}>
             Train now
           </button>
           {backfill?.runtimeStatus && (

@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, projectPath } from '../api';
+import { useShortcuts } from '../keyboard/ShortcutScope';
 import type { ExportView, Instance } from './consoleTypes';
+import { usePagedListing } from './usePagedListing';
 import { usePolling } from './usePolling';
 
 const finished = (e: ExportView) => e.state === 'completed' || e.state === 'failed';
@@ -41,7 +43,7 @@ function ExportRow(props: { projectId: string; exportId: string }) {
 export function ExportsPage(props: { projectId: string }) {
   const base = projectPath(props.projectId);
   // Exports are durable instances `export-{projectId}-{exportId}`: the orchestrations listing finds earlier ones.
-  const listing = usePolling<{ items: Instance[] }>(`${base}/orchestrations?kind=export&limit=50`, 15_000);
+  const { list: listing, pager, page } = usePagedListing<Instance>(`${base}/orchestrations?kind=export`, 15_000, 20);
   const [started, setStarted] = useState<string[]>([]);
   const [format, setFormat] = useState('coco');
   const [include, setInclude] = useState('labeled');
@@ -52,10 +54,11 @@ export function ExportsPage(props: { projectId: string }) {
   const known = (listing.data?.items ?? [])
     .sort((a, b) => b.createdTime.localeCompare(a.createdTime))
     .map((i) => i.instanceId.slice(prefix.length));
-  const ids = [...started.filter((id) => !known.includes(id)), ...known];
+  // Exports started here show at once on the first page, before the listing has them.
+  const ids = [...(page === 1 ? started.filter((id) => !known.includes(id)) : []), ...known];
 
-  const start = async (e: Event) => {
-    e.preventDefault();
+  const start = async (e?: Event) => {
+    e?.preventDefault();
     setProblem(undefined);
     const body = {
       format,
@@ -69,6 +72,11 @@ export function ExportsPage(props: { projectId: string }) {
       setProblem(`The export was not started: ${(err as Error).message}`);
     }
   };
+
+  useShortcuts([
+    { keys: 'x', action: 'Start an export with the choices in the form', run: () => void start() },
+    { keys: 'r', action: 'Read the list of exports again', run: listing.reload },
+  ]);
 
   return (
     <div>
@@ -103,6 +111,7 @@ export function ExportsPage(props: { projectId: string }) {
         </p>
       )}
       {listing.error && <p role="alert">{listing.error}</p>}
+      {pager('exports')}
       {ids.length === 0 ? (
         <p>No export yet.</p>
       ) : (

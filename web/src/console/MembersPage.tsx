@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, projectPath } from '../api';
+import { useShortcuts } from '../keyboard/ShortcutScope';
 import type { Member } from './consoleTypes';
 import { usePolling } from './usePolling';
 
@@ -10,6 +11,10 @@ export function MembersPage(props: { projectId: string }) {
   const [userId, setUserId] = useState('');
   const [role, setRole] = useState<Member['role']>('labeler');
   const [message, setMessage] = useState<{ text: string; failed: boolean } | undefined>(undefined);
+  useShortcuts([
+    { keys: 'r', action: 'Read the members again', run: members.reload },
+    { keys: 'Enter (in the user id)', action: 'Add the member' },
+  ]);
 
   const change = async (what: string, method: string, id: string, body?: unknown) => {
     setMessage(undefined);

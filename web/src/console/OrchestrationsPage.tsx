@@ -1,6 +1,7 @@
 import { projectPath } from '../api';
 import type { Instance } from './consoleTypes';
-import { usePolling } from './usePolling';
+import { useShortcuts } from '../keyboard/ShortcutScope';
+import { usePagedListing } from './usePagedListing';
 
 /**
  * The project's durable instances. Their history is behind the Durable management API, which takes the
@@ -8,9 +9,8 @@ import { usePolling } from './usePolling';
  * it (curl, or the portal) rather than a link.
  */
 export function OrchestrationsPage(props: { projectId: string }) {
-  const list = usePolling<{ items: Instance[]; continuationToken?: string }>(
-    `${projectPath(props.projectId)}/orchestrations?limit=100`,
-  );
+  const { list, pager, page } = usePagedListing<Instance>(`${projectPath(props.projectId)}/orchestrations`, 5000);
+  useShortcuts([{ keys: 'r', action: 'Read the list again', run: list.reload }]);
   if (!list.data) return list.error ? <p role="alert">{list.error}</p> : <p role="status">Loading…</p>;
   return (
     <div>
@@ -20,8 +20,9 @@ export function OrchestrationsPage(props: { projectId: string }) {
         keys → System keys). The key stays out of the browser on purpose. See docs/operations.md.
       </p>
       {list.error && <p role="alert">Could not refresh the list: {list.error}</p>}
+      {pager('orchestrations')}
       {list.data.items.length === 0 ? (
-        <p>No orchestration has run for this project yet.</p>
+        <p>{page === 1 ? 'No orchestration has run for this project yet.' : 'No more instances.'}</p>
       ) : (
         <div class="table-wrap">
           <table>
@@ -61,7 +62,6 @@ export function OrchestrationsPage(props: { projectId: string }) {
           </table>
         </div>
       )}
-      {list.data.continuationToken && <p class="meta">Showing the first 100 instances.</p>}
     </div>
   );
 }

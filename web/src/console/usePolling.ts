@@ -13,7 +13,9 @@ export interface Loaded<T> {
  * A failed re-read keeps the last figures on screen with the error beside them.
  */
 export function usePolling<T>(path: string, everyMs = 5000, keepPolling: (data: T) => boolean = () => true): Loaded<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
+  // Kept with the path it answers: after the path changes (the next page of a listing), the old answer is not shown
+  // as the new one's.
+  const [answer, setAnswer] = useState<{ path: string; data: T } | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
@@ -26,7 +28,7 @@ export function usePolling<T>(path: string, everyMs = 5000, keepPolling: (data: 
     api<T>('GET', path).then(
       (res) => {
         if (!live) return;
-        setData(res.body);
+        setAnswer({ path, data: res.body });
         setError(undefined);
         if (keepPolling(res.body)) again();
       },
@@ -42,5 +44,5 @@ export function usePolling<T>(path: string, everyMs = 5000, keepPolling: (data: 
     };
     // keepPolling is read when each answer arrives: a new function each render must not restart the reads.
   }, [path, tick, everyMs]);
-  return { data, error, reload };
+  return { data: answer?.path === path ? answer.data : undefined, error, reload };
 }

@@ -1,30 +1,9 @@
-import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { Modal } from '../keyboard/Modal';
+import { ShortcutsOverlay } from '../keyboard/ShortcutsOverlay';
 import { shortcuts } from './shortcuts';
 
-/** A modal dialog on the native <dialog> element: focus moves in, Escape closes it. */
-export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current!;
-    dialog.showModal();
-    return () => dialog.close();
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      class="modal"
-      aria-labelledby="modal-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        props.onClose();
-      }}
-    >
-      <h2 id="modal-title">{props.title}</h2>
-      {props.children}
-    </dialog>
-  );
-}
+// Re-exported: the workspace's dialogs used to define it here.
+export { Modal };
 
 export const skipReasons = [
   { reason: 'noObjects', text: 'Nothing to label in this image' },
@@ -63,29 +42,5 @@ export function SkipDialog(props: { onSkip: (reason: SkipReason) => void; onClos
 }
 
 export function HelpOverlay(props: { onClose: () => void }) {
-  return (
-    <Modal title="Keyboard shortcuts" onClose={props.onClose}>
-      <table class="shortcuts">
-        <thead>
-          <tr>
-            <th scope="col">Keys</th>
-            <th scope="col">Action</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shortcuts.map((s) => (
-            <tr key={s.keys}>
-              <td>
-                <kbd>{s.keys}</kbd>
-              </td>
-              <td>{s.action}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <button type="button" autofocus onClick={props.onClose}>
-        Close
-      </button>
-    </Modal>
-  );
+  return <ShortcutsOverlay shortcuts={shortcuts} onClose={props.onClose} />;
 }
