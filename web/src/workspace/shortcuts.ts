@@ -1,17 +1,23 @@
-/** Every action of the workspace and its keys, as the `?` overlay lists them. */
+/** Every action of the workspace and its keys (or mouse gestures), as the `?` overlay lists them. */
 export const shortcuts: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: 'Enter', action: 'Submit the image' },
   { keys: 'A', action: 'Accept the model’s boxes unchanged and submit (prelabeled images)' },
   { keys: 'S', action: 'Skip the image with a reason' },
   { keys: 'N / P', action: 'Next / previous image of the batch' },
-  { keys: '1–9', action: 'Choose the label (and relabel the selected box)' },
+  {
+    keys: '1–9',
+    action: 'Choose the label (and relabel the selected box); classification: pick (multi-label: toggle) it',
+  },
+  { keys: 'Drag on the image', action: 'Draw a box with the chosen label' },
+  { keys: 'Click / drag a box', action: 'Select / move the box' },
+  { keys: 'Drag a corner handle', action: 'Resize the selected box' },
   { keys: 'B', action: 'New box in the middle of the view' },
   { keys: 'E / Shift+E', action: 'Select the next / previous box' },
   { keys: 'Arrows (Shift: 10 px)', action: 'Move the selected box' },
   { keys: 'Alt+Arrows (Shift: 10 px)', action: 'Resize the selected box (right and bottom edges)' },
   { keys: 'Delete / Backspace', action: 'Delete the selected box' },
   { keys: 'Escape', action: 'Deselect; close a dialog' },
-  { keys: 'Ctrl+Z / Ctrl+Shift+Z', action: 'Undo / redo' },
+  { keys: 'Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y', action: 'Undo / redo' },
   { keys: '+ / − / mouse wheel', action: 'Zoom in / out' },
   { keys: 'F / O', action: 'Fit the image / 100 %' },
   { keys: 'Space+drag, middle-drag', action: 'Pan' },
