@@ -503,6 +503,21 @@ describe('the labeler workspace in a browser', () => {
     await page.getByText('Task prelabeled').waitFor();
     await page.keyboard.press('Escape');
     await page.keyboard.press('2');
+    // Zoomed in and panned first: the box drawn after the pan still lands on the object (±1 px).
+    const fitted = await imageWidthOnScreen();
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    await waitFor('the zoom', 10_000, async () => ((await imageWidthOnScreen()) > fitted * 1.5 ? true : undefined));
+    const beforePan = (await page.locator('image.photo').boundingBox())!;
+    await page.keyboard.down(' ');
+    await page.mouse.move(600, 400);
+    await page.mouse.down();
+    await page.mouse.move(560, 460, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up(' ');
+    const afterPan = (await page.locator('image.photo').boundingBox())!;
+    expect(afterPan.x - beforePan.x).toBeCloseTo(-40, 0);
+    expect(afterPan.y - beforePan.y).toBeCloseTo(60, 0);
     await drag(objects.b, { x: objects.b.x + objects.b.width, y: objects.b.y + objects.b.height });
     expect(await page.locator('.box.model').count()).toBe(2);
     expect(await page.locator('.box.human').count()).toBe(1);
