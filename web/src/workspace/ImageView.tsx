@@ -30,16 +30,22 @@ type Drag =
 const minBoxSide = 2;
 
 /**
- * The image and its boxes in one SVG. Zoom and pan are a single transform on the group holding both, so panning
- * changes one attribute and never re-renders the boxes (BoxLayer is memoised on everything but the translation).
+ * The image and its boxes in one SVG. Zoom and pan are a single transform on the group holding both (BoxLayer is
+ * memoised on everything but the translation). A pan drag leaves that transform alone while it lasts: once an
+ * animation frame it moves the layer holding the <svg> (`will-change: transform` in styles.css) by a CSS translation,
+ * with no component rendered, and hands the view to the parent when the drag ends. Chromium repaints every shape of
+ * an SVG whose inner transform changes (~80 ms a frame for 2,000 dashed, labelled boxes: bench/web.mjs), while a
+ * layer's translation needs no paint; the label texts still hide during the drag (`.dragging`), because their glyphs
+ * alone made each frame's layerization (done even for a bare translation) cost ~10 ms.
  */
 export function ImageView(props: ImageViewProps) {
   const svgRef = useRef<SVGSVGElement>(null);
+  const layerRef = useRef<HTMLDivElement>(null);
   const drag = useRef<Drag | undefined>(undefined);
   const [preview, setPreview] = useState<DraftBox[] | undefined>(undefined);
-  // While a pan drag lasts the boxes drop their dashes and label texts (styles.css): repainting 2,000 of those took
-  // ~80 ms a frame in chromium (bench/web.mjs), plain rectangles keep a pan at 60 fps.
-  const [panning, setPanning] = useState(false);
+  /** The pan drag's offset so far (screen pixels) and the animation frame that will show it, if one is pending. */
+  const panOffset = useRef({ dx: 0, dy: 0 });
+  const panFrame = useRef<number | undefined>(undefined);
   const { view, image } = props;
 
   useEffect(() => {
@@ -59,6 +65,8 @@ export function ImageView(props: ImageViewProps) {
     if (!svg || !view) return;
     const onWheel = (e: WheelEvent) => {
       e.preventDefault();
+      // Mid-pan the canvas is shifted and `view` is the one from before the drag: zoom again once it has ended.
+      if (drag.current?.kind === 'pan') return;
       const r = svg.getBoundingClientRect();
       props.onView(zoomAt(view, Math.exp(-e.deltaY / 500), e.clientX - r.left, e.clientY - r.top));
     };
@@ -81,7 +89,8 @@ export function ImageView(props: ImageViewProps) {
     svgRef.current!.setPointerCapture(e.pointerId);
     if (e.button === 1 || props.spaceHeld) {
       drag.current = { kind: 'pan', startX: e.clientX, startY: e.clientY, view };
-      setPanning(true);
+      panOffset.current = { dx: 0, dy: 0 };
+      layerRef.current!.classList.add('dragging');
       e.preventDefault();
       return;
     }
@@ -123,19 +132,35 @@ export function ImageView(props: ImageViewProps) {
     const d = drag.current;
     if (!d) return;
     if (d.kind === 'pan') {
-      props.onView({ ...d.view, tx: d.view.tx + e.clientX - d.startX, ty: d.view.ty + e.clientY - d.startY });
+      panOffset.current = { dx: e.clientX - d.startX, dy: e.clientY - d.startY };
+      panFrame.current ??= requestAnimationFrame(() => {
+        panFrame.current = undefined;
+        const { dx, dy } = panOffset.current;
+        if (drag.current?.kind === 'pan') layerRef.current!.style.transform = `translate(${dx}px, ${dy}px)`;
+      });
       return;
     }
     setPreview(gestureBoxes(e));
+  };
+
+  /** Ends a pan: the offset goes into the view, and the layer returns to its place in the same frame. */
+  const endPan = (d: Extract<Drag, { kind: 'pan' }>, e: PointerEvent) => {
+    if (panFrame.current !== undefined) cancelAnimationFrame(panFrame.current);
+    panFrame.current = undefined;
+    layerRef.current!.style.transform = '';
+    layerRef.current!.classList.remove('dragging');
+    const dx = e.clientX - d.startX;
+    const dy = e.clientY - d.startY;
+    if (dx !== 0 || dy !== 0) props.onView({ ...d.view, tx: d.view.tx + dx, ty: d.view.ty + dy });
   };
 
   const onPointerUp = (e: PointerEvent) => {
     const d = drag.current;
     const next = gestureBoxes(e);
     drag.current = undefined;
+    if (d?.kind === 'pan') return endPan(d, e);
     setPreview(undefined);
-    setPanning(false);
-    if (!d || d.kind === 'pan' || !next) return;
+    if (!d || !next) return;
     if (d.kind === 'draw') {
       const drawn = next[next.length - 1]!;
       if (drawn.width < minBoxSide || drawn.height < minBoxSide) {
@@ -154,33 +179,35 @@ export function ImageView(props: ImageViewProps) {
 
   const shown = preview ?? props.boxes;
   return (
-    <svg
-      ref={svgRef}
-      class={`canvas${props.spaceHeld ? ' panning' : ''}${panning ? ' dragging' : ''}`}
-      role="img"
-      aria-label={`Image, ${shown.length} box${shown.length === 1 ? '' : 'es'}`}
-      onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
-      onPointerUp={onPointerUp}
-      onPointerCancel={onPointerUp}
-    >
-      {view && (
-        <g transform={`translate(${view.tx} ${view.ty}) scale(${view.scale})`}>
-          <image
-            class="photo"
-            href={props.imageUrl}
-            x={0}
-            y={0}
-            width={image.width}
-            height={image.height}
-            preserveAspectRatio="none"
-          />
-          {props.boxesVisible && (
-            <BoxLayer boxes={shown} selectedId={props.selectedId} scale={view.scale} colorOf={props.colorOf} />
-          )}
-        </g>
-      )}
-    </svg>
+    <div ref={layerRef} class="canvas-layer">
+      <svg
+        ref={svgRef}
+        class={`canvas${props.spaceHeld ? ' panning' : ''}`}
+        role="img"
+        aria-label={`Image, ${shown.length} box${shown.length === 1 ? '' : 'es'}`}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerUp}
+      >
+        {view && (
+          <g transform={`translate(${view.tx} ${view.ty}) scale(${view.scale})`}>
+            <image
+              class="photo"
+              href={props.imageUrl}
+              x={0}
+              y={0}
+              width={image.width}
+              height={image.height}
+              preserveAspectRatio="none"
+            />
+            {props.boxesVisible && (
+              <BoxLayer boxes={shown} selectedId={props.selectedId} scale={view.scale} colorOf={props.colorOf} />
+            )}
+          </g>
+        )}
+      </svg>
+    </div>
   );
 }
 

@@ -33,9 +33,12 @@ function submittedBoxes(boxes: DraftBox[]): Box[] {
   );
 }
 
+/** Keys typed into a text field belong to it; a focused checkbox or radio button (the picker) takes no text. */
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT');
+  if (!el) return false;
+  if (el.tagName === 'INPUT') return !['checkbox', 'radio'].includes((el as HTMLInputElement).type);
+  return el.tagName === 'TEXTAREA' || el.tagName === 'SELECT';
 }
 
 /** The seed's hand icon for skip, drawn here so it shows without an emoji font. */
@@ -264,6 +267,8 @@ export function Workspace(props: { project: Project }) {
     const step = e.shiftKey ? 10 : 1;
     const handled = () => e.preventDefault();
     if (key === ' ') {
+      // Space+drag pans the image; without one, Space keeps its native job (toggling the focused checkbox).
+      if (!detection) return;
       setSpaceHeld(true);
       return handled();
     }
