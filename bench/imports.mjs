@@ -135,9 +135,13 @@ try {
   const { importId } = accepted.body;
   let view;
   let scannedAt;
+  let rssAfterScan;
   for (;;) {
     view = (await api('GET', `imports/${importId}`)).body;
-    if (view.state === 'writing' && scannedAt === undefined) scannedAt = performance.now();
+    if (view.state === 'writing' && scannedAt === undefined) {
+      scannedAt = performance.now();
+      rssAfterScan = peakRssMb(host.pid);
+    }
     if (['completed', 'refused', 'failed'].includes(view.state)) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -166,6 +170,7 @@ try {
         imagesPerSecond: Math.round(images / seconds),
         hostPeakRssMb: rss,
         hostPeakRssBeforeImportMb: rssBefore,
+        hostPeakRssAfterScanMb: rssAfterScan,
         rePostSameImport: again.body,
         exact,
         machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()[0].toFixed(2)}`,

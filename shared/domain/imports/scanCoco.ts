@@ -13,7 +13,7 @@ import {
 import { IssueLog, type ImportIssue } from './importIssues';
 import { indexCategories, indexImages } from './importItems';
 import type { JsonSections, SectionSink, SectionsLayout } from './jsonSections';
-import { BoxTable, NumberColumns, type ScannedImport } from './scannedImport';
+import { BoxTable, NumberColumns, type ColumnKind, type ScannedImport } from './scannedImport';
 
 /**
  * COCO documents read element by element (see jsonSections.ts), with the checks and the issue report of
@@ -59,7 +59,26 @@ class SectionCheck<T> {
   }
 }
 
-const annotationKeys = ['id', 'imageId', 'categoryId', 'x', 'y', 'width', 'height', 'crowd', 'score'] as const;
+const annotationColumns = {
+  id: 'f64',
+  imageId: 'f64',
+  categoryId: 'f64',
+  x: 'f64',
+  y: 'f64',
+  width: 'f64',
+  height: 'f64',
+  crowd: 'u8',
+} as const satisfies Record<string, ColumnKind>;
+
+const detectionColumns = {
+  imageId: 'f64',
+  categoryId: 'f64',
+  x: 'f64',
+  y: 'f64',
+  width: 'f64',
+  height: 'f64',
+  score: 'f64',
+} as const satisfies Record<string, ColumnKind>;
 
 /**
  * A COCO dataset (`withAnnotations`) or the dataset a results file refers to (images and categories only; its
@@ -69,7 +88,7 @@ export class CocoDocumentScan {
   readonly layout: SectionsLayout;
   readonly images: CocoImportImage[] = [];
   readonly categories: CocoImportCategory[] = [];
-  readonly annotations = new NumberColumns(annotationKeys);
+  readonly annotations = new NumberColumns(annotationColumns);
   readonly #sections: Record<string, SectionCheck<unknown>>;
   readonly #file: File;
 
@@ -103,7 +122,6 @@ export class CocoDocumentScan {
             width,
             height,
             crowd: a.iscrowd === 1 ? 1 : 0,
-            score: Number.NaN,
           });
         },
       ) as SectionCheck<unknown>;
@@ -158,14 +176,13 @@ export function scannedCoco(doc: CocoDocumentScan, read: JsonSections, log: Issu
   const indexOf = new Map<unknown, number>();
   items.forEach((item, i) => indexOf.set(item, i));
   const ann = doc.annotations;
-  const ids = new Set<number>();
+  const repeats = ann.repeats('id');
   const boxes = new BoxTable();
   let crowdIgnored = 0;
   for (let i = 0; i < ann.length; i++) {
     const at = `annotations.${i}`;
     const id = ann.value(i, 'id');
-    if (ids.has(id)) log.add({ kind: 'duplicateId', file: 'source', at: `${at}.id`, message: `id ${id} repeats` });
-    ids.add(id);
+    if (repeats[i]) log.add({ kind: 'duplicateId', file: 'source', at: `${at}.id`, message: `id ${id} repeats` });
     const imageId = ann.value(i, 'imageId');
     const categoryId = ann.value(i, 'categoryId');
     const image = byId.get(imageId);
@@ -202,7 +219,7 @@ export function scannedCoco(doc: CocoDocumentScan, read: JsonSections, log: Issu
 /** The detections of a COCO results file (the document is the array). */
 export class CocoResultsScan {
   readonly layout: SectionsLayout = { root: 'array', sections: [''] };
-  readonly detections = new NumberColumns(annotationKeys);
+  readonly detections = new NumberColumns(detectionColumns);
   readonly #check = new SectionCheck(
     'source',
     '',
@@ -212,14 +229,12 @@ export class CocoResultsScan {
     (d) => {
       const [x, y, width, height] = d.bbox;
       this.detections.add({
-        id: 0,
         imageId: d.image_id,
         categoryId: d.category_id,
         x,
         y,
         width,
         height,
-        crowd: 0,
         score: d.score,
       });
     },

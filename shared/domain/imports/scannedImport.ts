@@ -9,29 +9,27 @@ import type { ImportItem, Located } from './importItems';
  * images being planned at the moment (`itemsFor`).
  */
 
-/** A Float64Array that grows. */
-class Column {
-  data: Float64Array;
-  constructor(capacity: number) {
-    this.data = new Float64Array(capacity);
-  }
-  grow(capacity: number) {
-    const next = new Float64Array(capacity);
-    next.set(this.data);
-    this.data = next;
-  }
-}
+/** The typed array a column is kept in: doubles for ids and coordinates, 32-bit integers for indices, bytes for flags. */
+export type ColumnKind = 'f64' | 'i32' | 'u8';
+type Typed = Float64Array | Int32Array | Uint8Array;
+const makers: Record<ColumnKind, (n: number) => Typed> = {
+  f64: (n) => new Float64Array(n),
+  i32: (n) => new Int32Array(n),
+  u8: (n) => new Uint8Array(n),
+};
 
-/** Rows of numbers as columns (`keys` fixed at construction), growing as rows are added. */
+/** Rows of numbers as columns (`spec` fixed at construction), growing by half as rows are added. */
 export class NumberColumns<K extends string> {
   #length = 0;
   #capacity = 1024;
-  readonly #keys: readonly K[];
-  readonly #cols: Record<K, Column>;
+  readonly #spec: Readonly<Record<K, ColumnKind>>;
+  readonly #keys: K[];
+  readonly #cols: Record<K, Typed>;
 
-  constructor(keys: readonly K[]) {
-    this.#keys = keys;
-    this.#cols = Object.fromEntries(keys.map((k) => [k, new Column(this.#capacity)])) as Record<K, Column>;
+  constructor(spec: Readonly<Record<K, ColumnKind>>) {
+    this.#spec = spec;
+    this.#keys = Object.keys(spec) as K[];
+    this.#cols = Object.fromEntries(this.#keys.map((k) => [k, makers[spec[k]](this.#capacity)])) as Record<K, Typed>;
   }
 
   get length(): number {
@@ -40,20 +38,34 @@ export class NumberColumns<K extends string> {
 
   add(row: Record<K, number>): void {
     if (this.#length === this.#capacity) {
-      this.#capacity *= 2;
-      for (const k of this.#keys) this.#cols[k].grow(this.#capacity);
+      this.#capacity = Math.ceil(this.#capacity * 1.5);
+      for (const k of this.#keys) {
+        const next = makers[this.#spec[k]](this.#capacity);
+        next.set(this.#cols[k]);
+        this.#cols[k] = next;
+      }
     }
     const i = this.#length++;
-    for (const k of this.#keys) this.#cols[k].data[i] = row[k];
+    for (const k of this.#keys) this.#cols[k][i] = row[k];
   }
 
   value(i: number, key: K): number {
-    return this.#cols[key].data[i]!;
+    return this.#cols[key][i]!;
+  }
+
+  /** Row indices whose `key` repeats one in an earlier row (a sort, not a set: a million ids as a Set is ~40 MB). */
+  repeats(key: K): Uint8Array {
+    const values = this.#cols[key];
+    const order = new Int32Array(this.#length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => values[a]! - values[b]! || a - b);
+    const repeat = new Uint8Array(this.#length);
+    for (let j = 1; j < order.length; j++) {
+      if (values[order[j]!] === values[order[j - 1]!]) repeat[order[j]!] = 1;
+    }
+    return repeat;
   }
 }
-
-const columns = ['image', 'a', 'b', 'c', 'd', 'score', 'label', 'atA', 'atB'] as const;
-type ColumnName = (typeof columns)[number];
 
 export interface BoxRow {
   /** Index of the image in the scan's item list. */
@@ -70,61 +82,63 @@ export interface BoxRow {
   atB?: number;
 }
 
-/** Boxes as columns; labels interned (a file has a few dozen names and a million boxes). */
+const boxColumns = {
+  image: 'i32',
+  a: 'f64',
+  b: 'f64',
+  c: 'f64',
+  d: 'f64',
+  label: 'i32',
+  atA: 'i32',
+  atB: 'i32',
+} as const satisfies Record<string, ColumnKind>;
+
+/** Boxes as columns; labels interned (a file has a few dozen names and a million boxes); scores only if any. */
 export class BoxTable {
-  #length = 0;
-  #capacity = 1024;
-  readonly #cols = Object.fromEntries(columns.map((c) => [c, new Column(1024)])) as Record<ColumnName, Column>;
+  readonly #rows = new NumberColumns(boxColumns);
+  #scores: NumberColumns<'score'> | undefined;
   readonly #labels: string[] = [];
   readonly #labelIds = new Map<string, number>();
 
   get length(): number {
-    return this.#length;
+    return this.#rows.length;
   }
 
   add(row: BoxRow): void {
-    if (this.#length === this.#capacity) {
-      this.#capacity *= 2;
-      for (const c of columns) this.#cols[c].grow(this.#capacity);
-    }
     let label = this.#labelIds.get(row.label);
     if (label === undefined) {
       label = this.#labels.length;
       this.#labels.push(row.label);
       this.#labelIds.set(row.label, label);
     }
-    const i = this.#length++;
-    const c = this.#cols;
-    c.image.data[i] = row.image;
-    c.a.data[i] = row.a;
-    c.b.data[i] = row.b;
-    c.c.data[i] = row.c;
-    c.d.data[i] = row.d;
-    c.score.data[i] = row.score ?? Number.NaN;
-    c.label.data[i] = label;
-    c.atA.data[i] = row.atA;
-    c.atB.data[i] = row.atB ?? -1;
+    if (row.score !== undefined && !this.#scores) {
+      this.#scores = new NumberColumns({ score: 'f64' });
+      for (let i = 0; i < this.#rows.length; i++) this.#scores.add({ score: Number.NaN });
+    }
+    this.#scores?.add({ score: row.score ?? Number.NaN });
+    const { image, a, b, c, d, atA } = row;
+    this.#rows.add({ image, a, b, c, d, label, atA, atB: row.atB ?? -1 });
   }
 
   get(i: number): BoxRow {
-    const c = this.#cols;
-    const score = c.score.data[i]!;
-    const atB = c.atB.data[i]!;
+    const r = this.#rows;
+    const score = this.#scores?.value(i, 'score') ?? Number.NaN;
+    const atB = r.value(i, 'atB');
     return {
-      image: c.image.data[i]!,
-      a: c.a.data[i]!,
-      b: c.b.data[i]!,
-      c: c.c.data[i]!,
-      d: c.d.data[i]!,
+      image: r.value(i, 'image'),
+      a: r.value(i, 'a'),
+      b: r.value(i, 'b'),
+      c: r.value(i, 'c'),
+      d: r.value(i, 'd'),
       ...(Number.isNaN(score) ? {} : { score }),
-      label: this.#labels[c.label.data[i]!]!,
-      atA: c.atA.data[i]!,
+      label: this.#labels[r.value(i, 'label')]!,
+      atA: r.value(i, 'atA'),
       ...(atB >= 0 ? { atB } : {}),
     };
   }
 
   imageOf(i: number): number {
-    return this.#cols.image.data[i]!;
+    return this.#rows.value(i, 'image');
   }
 }
 
