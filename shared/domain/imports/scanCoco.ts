@@ -177,7 +177,7 @@ export function scannedCoco(doc: CocoDocumentScan, read: JsonSections, log: Issu
   items.forEach((item, i) => indexOf.set(item, i));
   const ann = doc.annotations;
   const repeats = ann.repeats('id');
-  const boxes = new BoxTable();
+  const boxes = new BoxTable(ann.length);
   let crowdIgnored = 0;
   for (let i = 0; i < ann.length; i++) {
     const at = `annotations.${i}`;
@@ -269,7 +269,7 @@ export function scannedCocoResults(
   const indexOf = new Map<unknown, number>();
   items.forEach((item, i) => indexOf.set(item, i));
   const det = results.detections;
-  const boxes = new BoxTable();
+  const boxes = new BoxTable(det.length);
   for (let i = 0; i < det.length; i++) {
     const imageId = det.value(i, 'imageId');
     const categoryId = det.value(i, 'categoryId');

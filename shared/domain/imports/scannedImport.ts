@@ -5,8 +5,9 @@ import type { ImportItem, Located } from './importItems';
 /**
  * A whole import file read into compact form: its images (one small record each) and every box in typed-array
  * columns, grouped by image once reading is done. COCO train2017 is 860,001 annotations: as objects with their `at`
- * strings they take hundreds of megabytes, as columns about 60 MB. Items with their boxes are built only for the
- * images being planned at the moment (`itemsFor`).
+ * strings they take hundreds of megabytes, as columns about 50 MB (and as many for the annotations as read, kept
+ * until the categories are known). Items with their boxes are built only for the images being planned at the
+ * moment (`itemsFor`).
  */
 
 /** The typed array a column is kept in: doubles for ids and coordinates, 32-bit integers for indices, bytes for flags. */
@@ -26,7 +27,9 @@ export class NumberColumns<K extends string> {
   readonly #keys: K[];
   readonly #cols: Record<K, Typed>;
 
-  constructor(spec: Readonly<Record<K, ColumnKind>>) {
+  /** `capacity`: rows expected, when known (no growing, so no old and new copy at once). */
+  constructor(spec: Readonly<Record<K, ColumnKind>>, capacity = 1024) {
+    this.#capacity = Math.max(1, capacity);
     this.#spec = spec;
     this.#keys = Object.keys(spec) as K[];
     this.#cols = Object.fromEntries(this.#keys.map((k) => [k, makers[spec[k]](this.#capacity)])) as Record<K, Typed>;
@@ -95,10 +98,15 @@ const boxColumns = {
 
 /** Boxes as columns; labels interned (a file has a few dozen names and a million boxes); scores only if any. */
 export class BoxTable {
-  readonly #rows = new NumberColumns(boxColumns);
+  readonly #rows: NumberColumns<keyof typeof boxColumns>;
   #scores: NumberColumns<'score'> | undefined;
   readonly #labels: string[] = [];
   readonly #labelIds = new Map<string, number>();
+
+  /** `capacity`: at most this many boxes (the annotations read), when known. */
+  constructor(capacity?: number) {
+    this.#rows = new NumberColumns(boxColumns, capacity);
+  }
 
   get length(): number {
     return this.#rows.length;
