@@ -1,16 +1,13 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
-import { AzureBlobStreams } from '../../adapters/blob/azureBlobStreams';
+import { blobStreams } from '../../adapters/composition';
 import { importIdFor, type ImportJobSpec } from '../../shared/domain/imports/importJob';
 import { defaultScoreThreshold, importsAs, type ImportRequest } from '../../shared/domain/imports/importRequest';
 import type { Project } from '../../shared/domain/project';
-import type { BlobStreams } from '../../shared/ports/blobStreams';
 import { importInstanceId, importProject } from '../../shared/workflows/imports';
 import { importStatus, importView } from './importRoute';
 import { fieldProblem } from './problem';
 import { requestPath } from './requestPath';
-
-let blobs: BlobStreams | undefined;
 
 /**
  * `POST …/imports` with `source.blobPath`: a durable import (orchestrations/importProject.ts), answered 202 with
@@ -24,14 +21,14 @@ export async function startBlobImport(
   body: ImportRequest & { source: { blobPath: string } },
   requestedBy: string,
 ): Promise<HttpResponseInit> {
-  blobs ??= new AzureBlobStreams();
+  const blobs = blobStreams();
   const at = { connectionSetting: project.dataset.connectionSetting, container: project.dataset.container };
   if (body.dataset && !('blobPath' in body.dataset)) {
     return fieldProblem([
       { field: 'dataset', message: 'with a blob source the dataset is a blob too: {"blobPath": …}' },
     ]);
   }
-  const version = async (blobPath: string) => blobs!.version(at, blobPath);
+  const version = (blobPath: string) => blobs.version(at, blobPath);
   const source = await version(body.source.blobPath);
   if (!source) {
     return fieldProblem([

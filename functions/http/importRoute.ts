@@ -1,6 +1,5 @@
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
-import { services, trainingServices } from '../../adapters/composition';
-import { AzureBlobStreams } from '../../adapters/blob/azureBlobStreams';
+import { blobStreams, services, trainingServices } from '../../adapters/composition';
 import type {
   ImportJobSpec,
   ImportRunOutput,
@@ -17,7 +16,7 @@ let cached: ImportJobService | undefined;
 export function importJobService(): ImportJobService {
   cached ??= new ImportJobService({
     store: services().store,
-    blobs: new AzureBlobStreams(),
+    blobs: blobStreams(),
     files: trainingServices().files,
   });
   return cached;
