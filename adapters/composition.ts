@@ -1,9 +1,11 @@
 import type { BlobGateway } from '../shared/ports/blobGateway';
+import type { BlobStreams } from '../shared/ports/blobStreams';
 import type { Store } from '../shared/ports/store';
 import type { TrainingBackend } from '../shared/ports/trainingBackend';
 import type { TrainingFiles } from '../shared/ports/trainingFiles';
 import { parseSettings } from '../shared/settings';
 import { AzureBlobGateway } from './blob/azureBlobGateway';
+import { AzureBlobStreams } from './blob/azureBlobStreams';
 import { BlobTrainingFiles } from './blob/blobTrainingFiles';
 import { azureCredential } from './blob/storageConnection';
 import { SqliteStore } from './sqlite/sqliteStore';
@@ -41,6 +43,14 @@ export function services(env: NodeJS.ProcessEnv = process.env): Services {
 
 export function setServices(s: Services | undefined): void {
   current = s;
+}
+
+let currentStreams: BlobStreams | undefined;
+
+/** Whole blobs as streams (imports from blobs), on the same connection settings as `services().blobs`. */
+export function blobStreams(env: NodeJS.ProcessEnv = process.env): BlobStreams {
+  currentStreams ??= new AzureBlobStreams(env);
+  return currentStreams;
 }
 
 /**

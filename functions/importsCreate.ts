@@ -2,7 +2,8 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { services } from '../adapters/composition';
 import { importRequestSchema } from '../shared/domain/imports/importRequest';
-import { ImportService } from '../shared/services/imports';
+import { ImportService, projectRefusal } from '../shared/services/imports';
+import { startBlobImport } from './http/blobImport';
 import { durableClient } from './http/durableClient';
 import { nudgeMlAssist } from './http/labelingSignals';
 import { readJsonBody } from './http/parse';
@@ -14,8 +15,9 @@ export const maxInlineImportBytes = 16 * 1024 * 1024;
 
 /**
  * `POST /api/projects/{projectId}/imports` (admin): imports a COCO dataset or Azure ML JSONL as labels, or a COCO
- * results file as prelabels for review. All or nothing: any issue (malformed file, unknown image or category,
- * a box outside its image, duplicate ids) → 422 with the per-item report and nothing written. Otherwise 200 with
+ * results file as prelabels for review. From a blob (`source.blobPath`, any size): a durable import, 202 with its
+ * status URL (functions/http/blobImport.ts). Inline: at once, all or nothing: any issue (malformed file, unknown
+ * image or category, a box outside its image, duplicate ids) → 422 with the per-item report and nothing written. Otherwise 200 with
  * the report of what was written and which images were left alone (human work is never overwritten); re-running
  * the same import changes nothing. `dryRun: true` reports without writing.
  */
@@ -25,6 +27,12 @@ export async function createImport(request: HttpRequest, context: InvocationCont
   const body = await readJsonBody(request, importRequestSchema, { maxBytes: maxInlineImportBytes });
   if (!body.ok) return body.response;
   const project = admin.project.value;
+  const source = body.value.source;
+  if ('blobPath' in source) {
+    const refused = projectRefusal(project);
+    if (refused) return problem(refused.status, refused.title, refused.message);
+    return startBlobImport(request, durableClient(context), project, { ...body.value, source }, admin.principal.userId);
+  }
   const outcome = await new ImportService(services()).run(project, body.value);
   if (outcome.kind === 'refused') {
     const { status, title, message, field } = outcome;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backfillInstanceId } from './backfill';
 import { exportIdSchema } from './formats/exportRequest';
+import { importIdSchema } from './imports/importJob';
 import { labelerDigestLength, labelerSessionPrefix, mlAssistInstanceId } from './labelingIds';
 import { trainingRunIdPattern } from './training';
 
@@ -11,7 +12,14 @@ import { trainingRunIdPattern } from './training';
  * kind also says what may follow the prefix for an id of this very project.
  */
 
-export const orchestrationKinds = ['backfill', 'mlAssist', 'labelerSession', 'predictions', 'export'] as const;
+export const orchestrationKinds = [
+  'backfill',
+  'mlAssist',
+  'labelerSession',
+  'predictions',
+  'export',
+  'import',
+] as const;
 export type OrchestrationKind = (typeof orchestrationKinds)[number];
 
 /** The prelabel fan-out of one training run: `predictions-{projectId}-{runId}`. */
@@ -19,6 +27,9 @@ export const predictionsInstancePrefix = (projectId: string) => `predictions-${p
 
 /** One export of the project: `export-{projectId}-{exportId}`. */
 export const exportInstancePrefix = (projectId: string) => `export-${projectId}-`;
+
+/** One import from blobs: `import-{projectId}-{importId}`. */
+export const importInstancePrefix = (projectId: string) => `import-${projectId}-`;
 
 interface KindRule {
   /** The orchestration function the instances run. */
@@ -47,6 +58,11 @@ const rules: Record<OrchestrationKind, KindRule> = {
     orchestration: 'exportProject',
     prefix: exportInstancePrefix,
     ownsRest: (rest) => exportIdSchema.safeParse(rest).success,
+  },
+  import: {
+    orchestration: 'importProject',
+    prefix: importInstancePrefix,
+    ownsRest: (rest) => importIdSchema.safeParse(rest).success,
   },
 };
 

@@ -4,9 +4,9 @@ import type { Project } from '../domain/project';
 import type { BlobGateway } from '../ports/blobGateway';
 
 /**
- * The largest import file read from a blob. The whole file is parsed in memory before anything is written (all or
- * nothing), so this bounds the function's memory: a 64 MB COCO file is about 150,000 images with a few boxes each
- * and no segmentation. Larger datasets are imported in parts (one file per part; each is all or nothing).
+ * The largest blob read whole within a request: only the dataset of an inline COCO results file (a blob source is a
+ * durable, streamed import: shared/services/importJobs.ts). It is parsed in memory, so this bounds the request's
+ * memory and time.
  */
 export const maxImportBlobBytes = 64 * 1024 * 1024;
 

@@ -50,22 +50,8 @@ export class ImportService {
   }
 
   async run(project: Project, request: ImportRequest): Promise<ImportOutcome> {
-    if (project.status === 'archived') {
-      return {
-        kind: 'refused',
-        status: 409,
-        title: 'Project archived',
-        message: `Project '${project.id}' is archived.`,
-      };
-    }
-    if (project.type !== 'objectDetection') {
-      return {
-        kind: 'refused',
-        status: 422,
-        title: 'Not an object detection project',
-        message: `Imports bring bounding boxes; project '${project.id}' is ${project.type}.`,
-      };
-    }
+    const refused = projectRefusal(project);
+    if (refused) return refused;
     const log = new IssueLog();
     const read = await this.#read(project, request, log);
     if ('refused' in read) return { kind: 'refused', ...read.refused };
@@ -152,6 +138,27 @@ export class ImportService {
       return undefined;
     });
   }
+}
+
+/** Why the project takes no import at all (archived, or not object detection), if it does not. */
+export function projectRefusal(project: Project): Extract<ImportOutcome, { kind: 'refused' }> | undefined {
+  if (project.status === 'archived') {
+    return {
+      kind: 'refused',
+      status: 409,
+      title: 'Project archived',
+      message: `Project '${project.id}' is archived.`,
+    };
+  }
+  if (project.type !== 'objectDetection') {
+    return {
+      kind: 'refused',
+      status: 422,
+      title: 'Not an object detection project',
+      message: `Imports bring bounding boxes; project '${project.id}' is ${project.type}.`,
+    };
+  }
+  return undefined;
 }
 
 /** The same format, boxes and threshold on the same tasks: the same id, however the file was sent. */

@@ -52,6 +52,8 @@ const endpoints: Endpoint[] = [
     body: { format: 'coco', source: { inline: { images: [], annotations: [], categories: [] } } },
     ok: 200,
   },
+  // No import has this id: an admin gets past the checks to a 404.
+  { name: 'import status', method: 'GET', path: 'projects/matrix/imports/iAAAAAAAAAAAAAAAAAAAAAA', ok: 404 },
   { name: 'export', method: 'POST', path: 'projects/matrix/exports', body: { format: 'coco' }, ok: 202 },
   // No export has this id: an admin gets past the checks to a 404.
   { name: 'export status', method: 'GET', path: 'projects/matrix/exports/xAAAAAAAAAAAAAAAAAAAAAA', ok: 404 },

@@ -15,6 +15,8 @@ import { projectIdSchema } from '../../shared/domain/project';
 import { predictionsInstanceId } from '../../shared/workflows/predictions';
 import { exportInstanceId } from '../../shared/workflows/exports';
 import { exportIdFor } from '../../functions/http/exportRoute';
+import { importIdFor } from '../../shared/domain/imports/importJob';
+import { importInstanceId } from '../../shared/workflows/imports';
 
 // Project ids as the API accepts them, biased towards ids that extend one another (`ops`, `ops-eu`), the case a
 // prefix query gets wrong.
@@ -42,6 +44,15 @@ const instanceOf = (p: string) =>
       .map(([proj, user, key]): [OrchestrationKind, string] => [
         'export',
         exportInstanceId(p, exportIdFor(proj, user, key)),
+      ]),
+    fc
+      .tuple(fc.string(), fc.string(), fc.boolean())
+      .map(([blobPath, eTag, dryRun]): [OrchestrationKind, string] => [
+        'import',
+        importInstanceId(
+          p,
+          importIdFor({ projectId: p, format: 'coco', as: 'labels', dryRun, source: { blobPath, eTag } }),
+        ),
       ]),
   );
 

@@ -103,6 +103,28 @@ async function tasks(projectId: string): Promise<TaskView[]> {
   return res.body.items;
 }
 
+/** A blob import: 202, then followed over GET …/imports/{importId} until it ends; its view. */
+async function importFromBlobs(projectId: string, body: unknown) {
+  const res = await api.call<{ importId: string } & ProblemBody>('POST', `projects/${projectId}/imports`, {
+    token: admin.token,
+    body,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return waitFor(
+    `import ${res.body.importId}`,
+    120_000,
+    async () => {
+      const view = await api.call<{ state: string; report: Report }>(
+        'GET',
+        `projects/${projectId}/imports/${res.body.importId}`,
+        { token: admin.token },
+      );
+      return ['completed', 'refused', 'failed'].includes(view.body.state) ? view.body : undefined;
+    },
+    250,
+  );
+}
+
 const importInto = (projectId: string, body: unknown) =>
   api.call<Report & ProblemBody & { report?: Report }>('POST', `projects/${projectId}/imports`, {
     token: admin.token,
@@ -215,25 +237,29 @@ describe('COCO results as prelabels, from blobs in the project container', () =>
       scoreThreshold: 0.6,
     };
 
-    const dry = await importInto('imp-results', { ...body, dryRun: true });
-    expect(dry.status, JSON.stringify(dry.body)).toBe(200);
-    expect(dry.body).toMatchObject({ dryRun: true, as: 'prelabels', result: { written: 6 } });
+    const dry = await importFromBlobs('imp-results', { ...body, dryRun: true });
+    expect(dry).toMatchObject({
+      state: 'completed',
+      report: { dryRun: true, as: 'prelabels', result: { written: 6 } },
+    });
     expect((await tasks('imp-results')).filter((t) => t.prelabel)).toEqual([]);
 
-    const res = await importInto('imp-results', body);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const res = await importFromBlobs('imp-results', body);
+    expect(res.state, JSON.stringify(res)).toBe('completed');
+    const { importId } = res.report;
     const list = (await tasks('imp-results')).filter((t) => t.blobPath.startsWith('demo-'));
     const withBoxes = images.filter((i) => i.boxes.length > 1).map((i) => i.fileName);
     for (const t of list) {
       const img = images.find((i) => i.fileName === t.blobPath)!;
       expect(t.state).toBe(withBoxes.includes(t.blobPath) ? 'prelabeled' : 'new');
       if (t.state === 'prelabeled') {
-        expect(t.prelabel).toMatchObject({ modelRunId: `import:${res.body.importId}`, threshold: 0.6 });
+        expect(t.prelabel).toMatchObject({ modelRunId: `import:${importId}`, threshold: 0.6 });
         expect(sortBoxes(t.prelabel!.boxes)).toEqual(sortBoxes(img.boxes.filter((b) => b.score >= 0.6)));
       }
     }
-    const again = await importInto('imp-results', body);
-    expect(again.body.result).toMatchObject({ written: 0, unchanged: 6 });
+    // The same request names the same import: its report, nothing run again.
+    const again = await importFromBlobs('imp-results', body);
+    expect(again.report).toEqual(res.report);
     const before = await tasks('imp-results');
     const missing = await importInto('imp-results', { ...body, source: { blobPath: '_imports/none.json' } });
     expect(missing.status).toBe(422);
@@ -241,9 +267,9 @@ describe('COCO results as prelabels, from blobs in the project container', () =>
       { field: 'source.blobPath', message: "no blob '_imports/none.json' in container 'imp-results'" },
     ]);
     await container.getBlockBlobClient('_imports/junk.json').uploadData(Buffer.from('{"images": [1, 2'));
-    const junk = await importInto('imp-results', { ...body, dataset: { blobPath: '_imports/junk.json' } });
-    expect(junk.status).toBe(422);
-    expect(junk.body.report!.issues.items[0]).toMatchObject({ kind: 'invalid', file: 'dataset', at: '(document)' });
+    const junk = await importFromBlobs('imp-results', { ...body, dataset: { blobPath: '_imports/junk.json' } });
+    expect(junk.state).toBe('refused');
+    expect(junk.report.issues.items[0]).toMatchObject({ kind: 'invalid', file: 'dataset', at: '(document)' });
     // The blob uploaded meanwhile becomes a (rejected) task; the images were not touched.
     const demoImages = (list: TaskView[]) => labelState(list.filter((t) => t.blobPath.startsWith('demo-')));
     expect(demoImages(await tasks('imp-results'))).toEqual(demoImages(before));

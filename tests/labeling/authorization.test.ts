@@ -98,6 +98,14 @@ const rows: Row[] = [
     member: 403,
     admin: 200,
   },
+  // No import has this id: an admin gets past the checks to a 404.
+  {
+    name: 'import status',
+    method: 'GET',
+    route: () => `${p}/imports/iAAAAAAAAAAAAAAAAAAAAAA`,
+    member: 403,
+    admin: 404,
+  },
   { name: 'list members', method: 'GET', route: () => `${p}/members`, member: 403, admin: 200 },
   {
     name: 'add a member',

@@ -70,6 +70,22 @@ export class IssueLog {
     this.add(issue);
   }
 
+  /** Another log's issues after these (a streamed file checks its sections apart, reports them in schema order). */
+  append(other: IssueLog): void {
+    const { summary } = other;
+    this.summary.count += summary.count;
+    for (const [kind, n] of Object.entries(summary.byKind) as Array<[ImportIssueKind, number]>) {
+      this.summary.byKind[kind] = (this.summary.byKind[kind] ?? 0) + n;
+    }
+    for (const item of summary.items) {
+      if (this.summary.items.length < maxReportedItems) this.summary.items.push(item);
+    }
+    if (summary.unknownLabels) {
+      const counts = (this.summary.unknownLabels ??= Object.create(null) as Record<string, number>);
+      for (const [name, n] of Object.entries(summary.unknownLabels)) counts[name] = (counts[name] ?? 0) + n;
+    }
+  }
+
   get empty(): boolean {
     return this.summary.count === 0;
   }

@@ -1,4 +1,3 @@
-import { azureMlImportLineSchema, type AzureMlImportLine } from '../formats/azureMlJsonlImport';
 import {
   cocoImportDocumentSchema,
   cocoResultsReferenceSchema,
@@ -9,6 +8,8 @@ import {
 import type { NormalizedBox } from '../normalizedBox';
 import type { Box } from '../task';
 import { IssueLog } from './importIssues';
+import { GroupedBoxes } from './scannedImport';
+import { JsonlScan } from './scanJsonl';
 
 /**
  * Every import format read into one shape: the images it names, each with its boxes, before anything is matched to
@@ -40,7 +41,7 @@ export interface ReadItems {
   crowdIgnored: number;
 }
 
-function indexCategories(categories: CocoImportCategory[], file: 'source' | 'dataset', log: IssueLog) {
+export function indexCategories(categories: CocoImportCategory[], file: 'source' | 'dataset', log: IssueLog) {
   const byId = new Map<number, string>();
   const names = new Set<string>();
   categories.forEach((c, i) => {
@@ -55,7 +56,7 @@ function indexCategories(categories: CocoImportCategory[], file: 'source' | 'dat
   return byId;
 }
 
-function indexImages(images: CocoImportImage[], file: 'source' | 'dataset', log: IssueLog) {
+export function indexImages(images: CocoImportImage[], file: 'source' | 'dataset', log: IssueLog) {
   const byId = new Map<number, ImportItem>();
   const names = new Set<string>();
   const items: ImportItem[] = [];
@@ -160,53 +161,8 @@ export function readCocoResults(results: unknown, reference: unknown, log: Issue
 
 /** Azure ML JSONL text: one image per non-blank line. */
 export function readAzureMlJsonl(text: string, log: IssueLog): ReadItems {
-  const items: ImportItem[] = [];
-  const seen = new Set<string>();
-  let crowdIgnored = 0;
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, i) => {
-    if (raw.trim() === '') return;
-    const at = `line ${i + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (err) {
-      log.add({ kind: 'invalid', file: 'source', at, message: `not JSON: ${(err as Error).message}` });
-      return;
-    }
-    const parsed = azureMlImportLineSchema.safeParse(json);
-    if (!parsed.success) {
-      log.addZod('source', parsed.error, at);
-      return;
-    }
-    const line: AzureMlImportLine = parsed.data;
-    if (seen.has(line.image_url)) {
-      log.add({
-        kind: 'duplicateImage',
-        file: 'source',
-        at: `${at}.image_url`,
-        message: `'${line.image_url}' is listed twice`,
-        image: line.image_url,
-      });
-    }
-    seen.add(line.image_url);
-    const { width, height } = line.image_details ?? {};
-    const fractions: Array<Located<NormalizedBox>> = [];
-    line.label.forEach((b, j) => {
-      if (b.isCrowd === 1) {
-        crowdIgnored++;
-        return;
-      }
-      const { label, topX, topY, bottomX, bottomY } = b;
-      fractions.push({ at: `${at}.label.${j}`, box: { label, topX, topY, bottomX, bottomY } });
-    });
-    items.push({
-      ref: line.image_url,
-      at,
-      file: 'source',
-      ...(width !== undefined && height !== undefined ? { declared: { width, height } } : {}),
-      fractions,
-    });
-  });
-  return { items, crowdIgnored };
+  const scan = new JsonlScan(log);
+  text.split(/\r?\n/).forEach((raw, i) => scan.line(raw, i + 1));
+  const scanned = scan.finish();
+  return { items: new GroupedBoxes(scanned).itemsFor(0, scanned.images.length), crowdIgnored: scanned.crowdIgnored };
 }
