@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { Dashboard } from '../../shared/domain/dashboard';
+import type { ImportView } from '../../shared/domain/imports/importJob';
 import type { ImportReport } from '../../shared/domain/imports/importReport';
 import type { importRequestSchema } from '../../shared/domain/imports/importRequest';
 import { projectUpdateSchema } from '../../shared/domain/project';
@@ -12,6 +13,7 @@ import type {
   ExportView as ConsoleExportView,
   ImportReport as ConsoleImportReport,
   ImportRequestBody as ConsoleImportRequest,
+  ImportStatus as ConsoleImportStatus,
   ProjectPatch as ConsoleProjectPatch,
 } from '../../web/src/console/consoleTypes';
 import { formOf, patchOf } from '../../web/src/console/settingsForm';
@@ -39,7 +41,8 @@ describe("the web console's reading of the API", () => {
     // Compile-time only: an export view and an import report as the server builds them are what the console reads.
     const view = (v: ExportView): ConsoleExportView => v;
     const report = (r: ImportReport): ConsoleImportReport => r;
-    expect([typeof view, typeof report]).toEqual(['function', 'function']);
+    const importStatus = (v: ImportView): ConsoleImportStatus => v;
+    expect([typeof view, typeof report, typeof importStatus]).toEqual(['function', 'function', 'function']);
   });
 
   it('reads the project view, and the settings form sends only what changed, in a shape the API takes', () => {
