@@ -141,6 +141,35 @@ describe('streamed import readers read as the whole-document readers do', () => 
     );
   });
 
+  it("Azure ML Data Labeling's normalized COCO exports (every image 0 × 0, boxes as fractions)", async () => {
+    const normalized = wellFormed.cocoDocArb(true).map((doc) => ({
+      ...doc,
+      ...(Array.isArray(doc.images)
+        ? { images: (doc.images as Array<Record<string, unknown>>).map((img) => ({ ...img, width: 0, height: 0 })) }
+        : {}),
+      ...(Array.isArray(doc.annotations)
+        ? {
+            annotations: (doc.annotations as Array<{ bbox: number[] }>).map((a) => ({
+              ...a,
+              bbox: a.bbox.map((v) => Math.round((v / 400) * 1e4) / 1e4),
+            })),
+          }
+        : {}),
+    }));
+    await fc.assert(
+      fc.asyncProperty(normalized, cutsArb, async (doc, cuts) => {
+        const inline = new IssueLog();
+        const expected = readCoco(JSON.parse(JSON.stringify(doc)), inline);
+        const streamed = new IssueLog();
+        const scan = await scanCocoStream(streamOf(JSON.stringify(doc), cuts), streamed);
+        expect(streamed.summary).toEqual(inline.summary);
+        expect(itemsOf(scan)).toEqual(expected.items);
+        for (const item of expected.items) expect(item.pixels).toBeUndefined();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it.each([
     ['with shape defects', shaky],
     ['well-formed, with wrong references', wellFormed],

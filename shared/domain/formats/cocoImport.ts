@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The COCO documents an import reads, as zod schemas (the parsed types are inferred from them). Only what an
  * object-detection import uses is checked, and checked strictly: ids are non-negative integers, sizes positive
- * integers, `bbox` four finite numbers `[x, y, width, height]` in pixels with a positive extent. Other members the
+ * integers (0 × 0 only as Azure ML's normalized export has it), `bbox` four finite numbers `[x, y, width, height]` in pixels with a positive extent. Other members the
  * COCO spec or a tool adds (`segmentation`, `area`, `license`, `coco_url`, `attributes`, …) are allowed and ignored:
  * files from other tools carry them and they change nothing about a box.
  */
@@ -19,7 +19,9 @@ const cocoId = z
   .min(0, 'must be 0 or more')
   .max(Number.MAX_SAFE_INTEGER, 'is too large');
 
-const imageSide = z.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100_000);
+// 0 is let through here for Azure ML Data Labeling's COCO export, whose boxes are fractions of the image and whose
+// images all say 0 × 0 (`indexImages` refuses a 0 anywhere else).
+const imageSide = z.number({ error: 'must be a number' }).int('must be a whole number').min(0).max(100_000);
 
 const finite = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
 const extent = finite.refine((v) => v > 0, 'must be greater than 0');

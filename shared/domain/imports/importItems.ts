@@ -56,12 +56,39 @@ export function indexCategories(categories: CocoImportCategory[], file: 'source'
   return byId;
 }
 
-export function indexImages(images: CocoImportImage[], file: 'source' | 'dataset', log: IssueLog) {
+/**
+ * Whether a COCO dataset is Azure ML Data Labeling's export with normalized coordinates (its default): every image
+ * says 0 × 0 and every `bbox` is `[x, y, width, height]` as fractions of the image. Its boxes are placed on the
+ * project's own image sizes, as Azure ML JSONL's are.
+ */
+export function isNormalizedCoco(images: readonly CocoImportImage[]): boolean {
+  return images.length > 0 && images.every((img) => img.width === 0 && img.height === 0);
+}
+
+/** A normalized COCO `bbox` as the fractions an import places (`isNormalizedCoco`). */
+export function normalizedCocoBox(label: string, x: number, y: number, width: number, height: number): NormalizedBox {
+  return { label, topX: x, topY: y, bottomX: x + width, bottomY: y + height };
+}
+
+export function indexImages(images: CocoImportImage[], file: 'source' | 'dataset', log: IssueLog, normalized = false) {
   const byId = new Map<number, ImportItem>();
   const names = new Set<string>();
   const items: ImportItem[] = [];
   images.forEach((img, i) => {
     const at = `images.${i}`;
+    if (!normalized) {
+      for (const side of ['width', 'height'] as const) {
+        if (img[side] === 0) {
+          log.add({
+            kind: 'invalid',
+            file,
+            at: `${at}.${side}`,
+            message:
+              "must be 1 or more (0 × 0 only in a file whose every image is 0 × 0: Azure ML's normalized COCO export)",
+          });
+        }
+      }
+    }
     if (byId.has(img.id)) log.add({ kind: 'duplicateId', file, at: `${at}.id`, message: `id ${img.id} repeats` });
     if (names.has(img.file_name)) {
       log.add({
@@ -72,13 +99,9 @@ export function indexImages(images: CocoImportImage[], file: 'source' | 'dataset
         image: img.file_name,
       });
     }
-    const item: ImportItem = {
-      ref: img.file_name,
-      at,
-      file,
-      declared: { width: img.width, height: img.height },
-      pixels: [],
-    };
+    const item: ImportItem = normalized
+      ? { ref: img.file_name, at, file, fractions: [] }
+      : { ref: img.file_name, at, file, declared: { width: img.width, height: img.height }, pixels: [] };
     if (!byId.has(img.id)) byId.set(img.id, item);
     names.add(img.file_name);
     items.push(item);
@@ -95,7 +118,8 @@ export function readCoco(doc: unknown, log: IssueLog): ReadItems {
   }
   const { images, annotations, categories } = parsed.data;
   const categoryNames = indexCategories(categories, 'source', log);
-  const { byId, items } = indexImages(images, 'source', log);
+  const normalized = isNormalizedCoco(images);
+  const { byId, items } = indexImages(images, 'source', log, normalized);
   const annotationIds = new Set<number>();
   let crowdIgnored = 0;
   annotations.forEach((a, i) => {
@@ -122,7 +146,8 @@ export function readCoco(doc: unknown, log: IssueLog): ReadItems {
       return;
     }
     const [x, y, width, height] = a.bbox;
-    image.pixels!.push({ at, box: { label, x, y, width, height } });
+    if (normalized) image.fractions!.push({ at, box: normalizedCocoBox(label, x, y, width, height) });
+    else image.pixels!.push({ at, box: { label, x, y, width, height } });
   });
   return { items, crowdIgnored };
 }

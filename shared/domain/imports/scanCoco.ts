@@ -11,7 +11,7 @@ import {
   type CocoImportImage,
 } from '../formats/cocoImport';
 import { IssueLog, type ImportIssue } from './importIssues';
-import { indexCategories, indexImages } from './importItems';
+import { indexCategories, indexImages, isNormalizedCoco, normalizedCocoBox } from './importItems';
 import type { JsonSections, SectionSink, SectionsLayout } from './jsonSections';
 import { BoxTable, NumberColumns, type ColumnKind, type ScannedImport } from './scannedImport';
 
@@ -172,7 +172,8 @@ export class CocoDocumentScan {
 export function scannedCoco(doc: CocoDocumentScan, read: JsonSections, log: IssueLog): ScannedImport | null {
   if (!doc.settle(read, log)) return null;
   const categoryNames = indexCategories(doc.categories, 'source', log);
-  const { byId, items } = indexImages(doc.images, 'source', log);
+  const normalized = isNormalizedCoco(doc.images);
+  const { byId, items } = indexImages(doc.images, 'source', log, normalized);
   const indexOf = new Map<unknown, number>();
   items.forEach((item, i) => indexOf.set(item, i));
   const ann = doc.annotations;
@@ -203,17 +204,26 @@ export function scannedCoco(doc: CocoDocumentScan, read: JsonSections, log: Issu
       crowdIgnored++;
       continue;
     }
+    const [x, y, width, height] = [ann.value(i, 'x'), ann.value(i, 'y'), ann.value(i, 'width'), ann.value(i, 'height')];
+    // Fractions are kept as the corners the planner places (BoxRow), pixels as COCO has them.
+    const box = normalized ? normalizedCocoBox(label, x, y, width, height) : undefined;
     boxes.add({
       image: indexOf.get(image)!,
-      a: ann.value(i, 'x'),
-      b: ann.value(i, 'y'),
-      c: ann.value(i, 'width'),
-      d: ann.value(i, 'height'),
+      a: box ? box.topX : x,
+      b: box ? box.topY : y,
+      c: box ? box.bottomX : width,
+      d: box ? box.bottomY : height,
       label,
       atA: i,
     });
   }
-  return { images: items, units: 'pixels', boxes, at: (r) => `annotations.${r.atA}`, crowdIgnored };
+  return {
+    images: items,
+    units: normalized ? 'fractions' : 'pixels',
+    boxes,
+    at: (r) => `annotations.${r.atA}`,
+    crowdIgnored,
+  };
 }
 
 /** The detections of a COCO results file (the document is the array). */
