@@ -15,9 +15,9 @@ const labeler = fc.constantFrom('ann%40contoso.com', 'bob', 'z', 'labeler-01');
 const name = fc.oneof(
   fc.constantFrom('byState.new', 'byState.labeled', 'labeledReviewed', 'imported', 'boxes', 'outcome.accepted'),
   fc.constantFrom('label.car', 'label.person', 'skipped.noObjects', 'run.r1.edited'),
-  fc.tuple(labeler, fc.constantFrom('labeled', 'boxes', 'secondsBucket.3', 'outcome.cleared')).map(
-    ([id, k]) => `labeler.${id}.${k}`,
-  ),
+  fc
+    .tuple(labeler, fc.constantFrom('labeled', 'boxes', 'secondsBucket.3', 'outcome.cleared'))
+    .map(([id, k]) => `labeler.${id}.${k}`),
   hour.map((h) => `hour.${h}`),
   day.map((d) => `day.${d}`),
   fc.tuple(hour, labeler).map(([h, id]) => `labelerHour.${h}.${id}`),
