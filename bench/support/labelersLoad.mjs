@@ -1,7 +1,7 @@
 // Labelers submitting paced, in a worker thread: the load generator gets its own event loop, so the latency the
 // main thread measures for another request (the dashboard) is the host's, not the time its own callbacks waited
 // behind twenty labelers' responses. Each labeler asks for a batch, then submits its tasks one by one with a random
-// 0.5–1.5 × thinkMs pause before each submission, until the deadline.
+// 0.5–1.5 × thinkMs pause before each submission, until the deadline, then hands the rest of its batch back.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 /** Runs the labelers for `seconds` in a worker; resolves with the submission count and their latencies (ms). */
@@ -56,6 +56,9 @@ async function submitUntil({ baseUrl, projectId, labelers, thinkMs, seconds, key
         latencies.push(res.ms);
       }
     }
+    // The rest of the batch goes back to the pool, so a later run's labelers get fresh images, not this batch again.
+    const res = await call(baseUrl, 'POST', `projects/${projectId}/batches/current/release`, user.token);
+    if (res.status !== 200 && res.status !== 404) throw new Error(`POST release → ${res.status} ${res.text}`);
   };
   await Promise.all(labelers.map(labeler));
   return { submissions: latencies.length, latencies };
