@@ -120,9 +120,10 @@ export interface TaskRepository {
   /** Rebuilds the project's counters from its tasks and stores them (the reconcile timer's repair). */
   recountCounters(projectId: string): Promise<Recount>;
   /**
-   * Atomically moves up to `max` claimable tasks to `assigned` with the given assignment (the transition is the
-   * domain's `claimTask`). A task is never handed to two live batches: concurrent claims race on each task's etag
-   * and only one wins.
+   * Moves up to `max` claimable tasks to `assigned` with the given assignment (the transition is the domain's
+   * `claimTask`), each task atomically, possibly in several transactions (an interrupted claim is completed by the
+   * allocation's re-run, which adopts the tasks already assigned to its batch). A task is never handed to two live
+   * batches: concurrent claims race on each task's etag and only one wins.
    */
   claim(projectId: string, request: ClaimRequest): Promise<Task[]>;
 }
