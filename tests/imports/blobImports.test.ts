@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openContainer, uploadDemoImages } from '../../scripts/demo/demoUpload';
+import { openContainer } from '../../scripts/demo/demoUpload';
 import type { CocoDataset } from '../../scripts/demo/syntheticImages';
 import {
   admin,
@@ -11,6 +11,7 @@ import {
   type LabelingHost,
   type ProblemBody,
 } from '../labeling/harness';
+import { seedImportProject } from './importProjects';
 import { azureMlJsonl, type KnownImage } from './documents';
 
 // Imports from blobs over HTTP on devhost with Azurite: a durable run (202, then GET …/imports/{importId} until it
@@ -19,7 +20,6 @@ import { azureMlJsonl, type KnownImage } from './documents';
 
 let env: LabelingHost;
 const api = labelingApi(() => env.host);
-const labels = ['circle', 'square', 'triangle'];
 
 interface TaskView {
   id: string;
@@ -63,25 +63,8 @@ afterAll(async () => {
   env?.host.cleanup();
 });
 
-async function seed(id: string, count: number, extra: Record<string, unknown> = {}): Promise<CocoDataset> {
-  const coco = await uploadDemoImages(await openContainer(env.storage, id), { count, minSize: 40, maxSize: 96 });
-  const created = await api.call('POST', 'projects', {
-    token: admin.token,
-    body: {
-      id,
-      name: id,
-      type: 'objectDetection',
-      labels: labels.map((name) => ({ name })),
-      dataset: { container: id },
-      ...extra,
-    },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  await waitFor(`${count} tasks in ${id}`, 120_000, async () =>
-    (await counters(api, id)).byState.new === count ? true : undefined,
-  );
-  return coco;
-}
+const seed = (id: string, count: number, extra: Record<string, unknown> = {}) =>
+  seedImportProject(env, api, id, count, extra);
 
 async function upload(projectId: string, name: string, body: string): Promise<void> {
   const container = await openContainer(env.storage, projectId);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openContainer, uploadDemoImages } from '../../scripts/demo/demoUpload';
+import { openContainer } from '../../scripts/demo/demoUpload';
 import type { CocoDataset } from '../../scripts/demo/syntheticImages';
 import {
   admin,
@@ -15,6 +15,7 @@ import {
   type LabelingHost,
   type ProblemBody,
 } from '../labeling/harness';
+import { importLabels, seedImportProject } from './importProjects';
 import { azureMlJsonl, cocoDataset, cocoResults, type KnownImage } from './documents';
 
 // Imports over HTTP on devhost with Azurite: the demo generator's own COCO ground truth (built independently of the
@@ -24,7 +25,7 @@ import { azureMlJsonl, cocoDataset, cocoResults, type KnownImage } from './docum
 const [lena] = labelers(1, 'imp');
 let env: LabelingHost;
 const api = labelingApi(() => env.host);
-const labels = ['circle', 'square', 'triangle'];
+const labels = importLabels;
 
 interface TaskView {
   id: string;
@@ -67,26 +68,8 @@ afterAll(async () => {
   env?.host.cleanup();
 });
 
-/** Uploads `count` demo images into container `id`, creates the project on it and waits for the tasks. */
-async function seed(id: string, count: number, extra: Record<string, unknown> = {}): Promise<CocoDataset> {
-  const coco = await uploadDemoImages(await openContainer(env.storage, id), { count, minSize: 40, maxSize: 96 });
-  const created = await api.call('POST', 'projects', {
-    token: admin.token,
-    body: {
-      id,
-      name: id,
-      type: 'objectDetection',
-      labels: labels.map((name) => ({ name })),
-      dataset: { container: id },
-      ...extra,
-    },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  await waitFor(`${count} tasks in ${id}`, 120_000, async () =>
-    (await counters(api, id)).byState.new === count ? true : undefined,
-  );
-  return coco;
-}
+const seed = (id: string, count: number, extra: Record<string, unknown> = {}) =>
+  seedImportProject(env, api, id, count, extra);
 
 /**
  * The labeling side of each task. Blob events may still arrive for images the backfill registered first (a newer

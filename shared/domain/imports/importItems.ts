@@ -109,6 +109,33 @@ export function indexImages(images: CocoImportImage[], file: 'source' | 'dataset
   return { byId, items };
 }
 
+/**
+ * The image and label an annotation or detection refers to, logging each reference that resolves to nothing
+ * (`at`: where the element is, e.g. `annotations.3`); undefined when either is missing.
+ */
+export function resolveReferences(
+  at: string,
+  imageId: number,
+  categoryId: number,
+  byId: ReadonlyMap<number, ImportItem>,
+  categoryNames: ReadonlyMap<number, string>,
+  log: IssueLog,
+): { image: ImportItem; label: string } | undefined {
+  const image = byId.get(imageId);
+  const label = categoryNames.get(categoryId);
+  if (!image)
+    log.add({ kind: 'unknownImage', file: 'source', at: `${at}.image_id`, message: `no image has id ${imageId}` });
+  if (label === undefined) {
+    log.add({
+      kind: 'unknownCategory',
+      file: 'source',
+      at: `${at}.category_id`,
+      message: `no category has id ${categoryId}`,
+    });
+  }
+  return image && label !== undefined ? { image, label } : undefined;
+}
+
 /** A COCO dataset: its annotations become each image's boxes; an image without annotations has none. */
 export function readCoco(doc: unknown, log: IssueLog): ReadItems {
   const parsed = cocoImportDocumentSchema.safeParse(doc);
@@ -127,20 +154,9 @@ export function readCoco(doc: unknown, log: IssueLog): ReadItems {
     if (annotationIds.has(a.id))
       log.add({ kind: 'duplicateId', file: 'source', at: `${at}.id`, message: `id ${a.id} repeats` });
     annotationIds.add(a.id);
-    const image = byId.get(a.image_id);
-    const label = categoryNames.get(a.category_id);
-    if (!image) {
-      log.add({ kind: 'unknownImage', file: 'source', at: `${at}.image_id`, message: `no image has id ${a.image_id}` });
-    }
-    if (label === undefined) {
-      log.add({
-        kind: 'unknownCategory',
-        file: 'source',
-        at: `${at}.category_id`,
-        message: `no category has id ${a.category_id}`,
-      });
-    }
-    if (!image || label === undefined) return;
+    const found = resolveReferences(at, a.image_id, a.category_id, byId, categoryNames, log);
+    if (!found) return;
+    const { image, label } = found;
     if (a.iscrowd === 1) {
       crowdIgnored++;
       return;
@@ -165,19 +181,9 @@ export function readCocoResults(results: unknown, reference: unknown, log: Issue
   const categoryNames = indexCategories(ref.data.categories, 'dataset', log);
   const { byId, items } = indexImages(ref.data.images, 'dataset', log);
   res.data.forEach((d, i) => {
-    const image = byId.get(d.image_id);
-    const label = categoryNames.get(d.category_id);
-    if (!image)
-      log.add({ kind: 'unknownImage', file: 'source', at: `${i}.image_id`, message: `no image has id ${d.image_id}` });
-    if (label === undefined) {
-      log.add({
-        kind: 'unknownCategory',
-        file: 'source',
-        at: `${i}.category_id`,
-        message: `no category has id ${d.category_id}`,
-      });
-    }
-    if (!image || label === undefined) return;
+    const found = resolveReferences(String(i), d.image_id, d.category_id, byId, categoryNames, log);
+    if (!found) return;
+    const { image, label } = found;
     const [x, y, width, height] = d.bbox;
     image.pixels!.push({ at: String(i), box: { label, x, y, width, height, score: d.score } });
   });

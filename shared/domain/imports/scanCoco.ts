@@ -11,7 +11,7 @@ import {
   type CocoImportImage,
 } from '../formats/cocoImport';
 import { IssueLog, type ImportIssue } from './importIssues';
-import { indexCategories, indexImages, isNormalizedCoco, normalizedCocoBox } from './importItems';
+import { indexCategories, indexImages, isNormalizedCoco, normalizedCocoBox, resolveReferences } from './importItems';
 import type { JsonSections, SectionSink, SectionsLayout } from './jsonSections';
 import { BoxTable, NumberColumns, type ColumnKind, type ScannedImport } from './scannedImport';
 
@@ -184,22 +184,9 @@ export function scannedCoco(doc: CocoDocumentScan, read: JsonSections, log: Issu
     const at = `annotations.${i}`;
     const id = ann.value(i, 'id');
     if (repeats[i]) log.add({ kind: 'duplicateId', file: 'source', at: `${at}.id`, message: `id ${id} repeats` });
-    const imageId = ann.value(i, 'imageId');
-    const categoryId = ann.value(i, 'categoryId');
-    const image = byId.get(imageId);
-    const label = categoryNames.get(categoryId);
-    if (!image) {
-      log.add({ kind: 'unknownImage', file: 'source', at: `${at}.image_id`, message: `no image has id ${imageId}` });
-    }
-    if (label === undefined) {
-      log.add({
-        kind: 'unknownCategory',
-        file: 'source',
-        at: `${at}.category_id`,
-        message: `no category has id ${categoryId}`,
-      });
-    }
-    if (!image || label === undefined) continue;
+    const found = resolveReferences(at, ann.value(i, 'imageId'), ann.value(i, 'categoryId'), byId, categoryNames, log);
+    if (!found) continue;
+    const { image, label } = found;
     if (ann.value(i, 'crowd') === 1) {
       crowdIgnored++;
       continue;
@@ -281,22 +268,16 @@ export function scannedCocoResults(
   const det = results.detections;
   const boxes = new BoxTable(det.length);
   for (let i = 0; i < det.length; i++) {
-    const imageId = det.value(i, 'imageId');
-    const categoryId = det.value(i, 'categoryId');
-    const image = byId.get(imageId);
-    const label = categoryNames.get(categoryId);
-    if (!image) {
-      log.add({ kind: 'unknownImage', file: 'source', at: `${i}.image_id`, message: `no image has id ${imageId}` });
-    }
-    if (label === undefined) {
-      log.add({
-        kind: 'unknownCategory',
-        file: 'source',
-        at: `${i}.category_id`,
-        message: `no category has id ${categoryId}`,
-      });
-    }
-    if (!image || label === undefined) continue;
+    const found = resolveReferences(
+      String(i),
+      det.value(i, 'imageId'),
+      det.value(i, 'categoryId'),
+      byId,
+      categoryNames,
+      log,
+    );
+    if (!found) continue;
+    const { image, label } = found;
     boxes.add({
       image: indexOf.get(image)!,
       a: det.value(i, 'x'),
