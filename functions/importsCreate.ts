@@ -17,9 +17,9 @@ export const maxInlineImportBytes = 16 * 1024 * 1024;
  * `POST /api/projects/{projectId}/imports` (admin): imports a COCO dataset or Azure ML JSONL as labels, or a COCO
  * results file as prelabels for review. From a blob (`source.blobPath`, any size): a durable import, 202 with its
  * status URL (functions/http/blobImport.ts). Inline: at once, all or nothing: any issue (malformed file, unknown
- * image or category, a box outside its image, duplicate ids) → 422 with the per-item report and nothing written. Otherwise 200 with
- * the report of what was written and which images were left alone (human work is never overwritten); re-running
- * the same import changes nothing. `dryRun: true` reports without writing.
+ * image or category, a box outside its image, duplicate ids) → 422 with the per-item report and nothing written.
+ * Otherwise 200 with the report of what was written and which images were left alone (human work is never
+ * overwritten); re-running the same import changes nothing. `dryRun: true` reports without writing.
  */
 export async function createImport(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const admin = await adminProject(request);

@@ -1,8 +1,8 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { blobStreams } from '../../adapters/composition';
-import { importIdFor, type ImportJobSpec } from '../../shared/domain/imports/importJob';
-import { defaultScoreThreshold, importsAs, type ImportRequest } from '../../shared/domain/imports/importRequest';
+import { importIdFor, importJobIdentity, type ImportJobSpec } from '../../shared/domain/imports/importJob';
+import type { ImportRequest } from '../../shared/domain/imports/importRequest';
 import type { Project } from '../../shared/domain/project';
 import { importInstanceId, importProject } from '../../shared/workflows/imports';
 import { importStatus, importView } from './importRoute';
@@ -45,16 +45,7 @@ export async function startBlobImport(
     }
     dataset = { blobPath: body.dataset.blobPath, eTag: found.eTag };
   }
-  const as = importsAs(body);
-  const identity = {
-    projectId: project.id,
-    format: body.format,
-    as,
-    ...(as === 'prelabels' ? { scoreThreshold: body.scoreThreshold ?? defaultScoreThreshold } : {}),
-    dryRun: body.dryRun,
-    source: { blobPath: body.source.blobPath, eTag: source.eTag },
-    ...(dataset ? { dataset } : {}),
-  };
+  const identity = importJobIdentity(project.id, body, { blobPath: body.source.blobPath, eTag: source.eTag }, dataset);
   const importId = importIdFor(identity);
   const statusUrl = `${requestPath(request)}/${importId}`;
   const accepted = (state: string): HttpResponseInit => ({

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { maxReportedItems } from './importIssues';
 import type { ImportReport, ImportResult } from './importReport';
-import type { ImportFormat } from './importRequest';
+import { defaultScoreThreshold, importsAs, type ImportFormat, type ImportRequest } from './importRequest';
 
 /**
  * An import from blobs, run by the `importProject` orchestration: what it reads (each blob at the version it had
@@ -24,10 +24,31 @@ export interface ImportJobSpec {
   requestedBy: string;
 }
 
+/** What names a blob import: the request's options and each blob at the version (etag) it has now. */
+export type ImportJobIdentity = Omit<ImportJobSpec, 'importId' | 'requestedAt' | 'requestedBy'>;
+
+export function importJobIdentity(
+  projectId: string,
+  request: ImportRequest,
+  source: { blobPath: string; eTag: string },
+  dataset?: { blobPath: string; eTag: string },
+): ImportJobIdentity {
+  const as = importsAs(request);
+  return {
+    projectId,
+    format: request.format,
+    as,
+    ...(as === 'prelabels' ? { scoreThreshold: request.scoreThreshold ?? defaultScoreThreshold } : {}),
+    dryRun: request.dryRun,
+    source,
+    ...(dataset ? { dataset } : {}),
+  };
+}
+
 /** `i` + 22 base64url characters (128 bits of the request's digest). */
 export const importIdSchema = z.string().regex(/^i[A-Za-z0-9_-]{22}$/, 'not an import id');
 
-export function importIdFor(spec: Omit<ImportJobSpec, 'importId' | 'requestedAt' | 'requestedBy'>): string {
+export function importIdFor(spec: ImportJobIdentity): string {
   const identity = [
     spec.projectId,
     spec.format,
