@@ -33,7 +33,7 @@ function create(env: NodeJS.ProcessEnv): Services {
     const { CosmosStore } = require('./cosmos/cosmosStore') as typeof import('./cosmos/cosmosStore');
     return { store: new CosmosStore(store), blobs };
   }
-  return { store: new SqliteStore(store.file), blobs };
+  return { store: new SqliteStore(store.file, { backgroundCheckpoints: true }), blobs };
 }
 
 export function services(env: NodeJS.ProcessEnv = process.env): Services {

@@ -7,6 +7,15 @@ import { SqliteProjects } from './sqliteProjects';
 import { migrate, schema } from './sqliteSchema';
 import { SqliteTasks } from './sqliteTasks';
 import { SqliteTrainingRuns } from './sqliteTrainingRuns';
+import { WalCheckpointer } from './walCheckpointer';
+
+export interface SqliteStoreOptions {
+  /**
+   * Checkpoint the WAL from a worker thread instead of on the commits of this connection (walCheckpointer.ts). The
+   * app's store does (adapters/composition.ts); a store a test or tool opens for a moment need not start a thread.
+   */
+  backgroundCheckpoints?: boolean;
+}
 
 /**
  * The embedded store: one SQLite file (WAL) in the data directory, one connection per process shared by every
@@ -20,10 +29,12 @@ export class SqliteStore implements Store {
   readonly members: SqliteMembers;
   readonly batches: SqliteBatches;
   readonly trainingRuns: SqliteTrainingRuns;
+  readonly #checkpointer: WalCheckpointer | undefined;
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteStoreOptions = {}) {
     this.#db = openDatabase(file, schema);
     migrate(this.#db);
+    if (options.backgroundCheckpoints && !this.#db.memory) this.#checkpointer = WalCheckpointer.start(this.#db, file);
     this.projects = new SqliteProjects(this.#db);
     this.tasks = new SqliteTasks(this.#db);
     this.members = new SqliteMembers(this.#db);
@@ -36,6 +47,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 }

@@ -104,7 +104,7 @@ export class DurableBackend {
         server.closeAllConnections();
       });
     }
-    this.store.close();
+    await this.store.close();
   }
 
   /** What the extension's BindingHelper sends as `durableClient` input. */

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { WalCheckpointer } from '../../adapters/sqlite/walCheckpointer';
 import type { HistoryEvent } from './historyEvents';
 import type { RetryOptions } from './actions';
 
@@ -197,14 +198,18 @@ export interface InstanceQuery {
 export class DurableStore {
   readonly db: Database.Database;
   readonly #s;
+  readonly #checkpointer: WalCheckpointer;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'durable.db'));
+    const file = path.join(dataDir, 'durable.db');
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(schema);
+    // Every orchestration step commits here: its checkpoints must not stall the event loop either.
+    this.#checkpointer = WalCheckpointer.start(this.db, file);
     const db = this.db;
     this.#s = {
       getInstance: db.prepare<[string], InstanceDbRow>('SELECT * FROM instances WHERE instance_id = ?'),
@@ -281,7 +286,8 @@ export class DurableStore {
     };
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.#checkpointer.stop();
     this.db.close();
   }
 

@@ -20,6 +20,19 @@ describeStoreContract('sqlite', async () => {
   };
 });
 
+// As the app opens it (adapters/composition.ts): a worker thread checkpoints the WAL while the contract writes.
+describeStoreContract('sqlite with background checkpoints', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'store-'));
+  const store = new SqliteStore(path.join(dir, 'labels.db'), { backgroundCheckpoints: true });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 describe('SQLite store specifics', () => {
   it('recountCounters repairs counters that drifted and reports by how much', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'store-'));

@@ -15,7 +15,7 @@ import {
 import { AdamW, clipGlobalNorm, learningRateAt } from './optimizer';
 import { mulberry32, shuffled } from '../../../shared/util/seededRandom';
 import type { StepSample, TrainWorkerData, TrainWorkerReply, TrainWorkerRequest } from './trainWorker';
-import { startWorker } from './workerThreads';
+import { startWorker } from '../../workerThreads';
 
 /**
  * Trains the detector (model.ts) on labelled examples, data-parallel over worker threads.
@@ -141,7 +141,7 @@ export async function trainDetector(
         weights,
         gradients: g,
       };
-      pool.add(startWorker('trainWorker', data));
+      pool.add(startWorker(__dirname, 'trainWorker', data));
     }
     await pool.ready();
 
