@@ -31,6 +31,7 @@ import {
 } from './records';
 import type { DurableStore, InstanceRow, MessageRow, RetryRow, RuntimeStatus, WorkItemRow } from './store';
 import { WorkQueue } from './workQueue';
+import { nextTurn } from '../../shared/util/eventLoopTurns';
 
 export interface EngineOptions {
   store: DurableStore;
@@ -212,7 +213,8 @@ export class DurableEngine {
 
   /**
    * Episodes start from setImmediate, after the I/O callbacks already waiting: a burst of raised events or
-   * activity completions then reaches the orchestrator in one replay instead of one replay each.
+   * activity completions then reaches the orchestrator in one replay instead of one replay each. A pump starts one
+   * episode (see `#pump`).
    */
   #schedulePump(): void {
     if (this.#pumpScheduled) return;
@@ -248,6 +250,11 @@ export class DurableEngine {
         if (this.#orchestrationsRunning === 0 && this.#idle.length) for (const f of this.#idle.splice(0)) f();
         this.#schedulePump();
       });
+      // One episode started per loop iteration: a replay is synchronous work, and twenty labeler sessions woken
+      // together (a shift starting) would otherwise replay back to back before any waiting request was read.
+      // Scheduled from the check phase, the next pump runs in the next iteration, after its poll phase.
+      this.#schedulePump();
+      return;
     }
     if (retryAt < Infinity && !this.#pumpTimer) {
       this.#pumpTimer = setTimeout(() => {
@@ -302,6 +309,9 @@ export class DurableEngine {
       completion = this.#taskFailed(w.taskId, w.name, new Error(`The activity function '${w.name}' does not exist.`));
     } else {
       try {
+        // Activities dispatched together (a fan-out, twenty allocations) start one per loop iteration, as
+        // deliveries from the real host arrive: each runs synchronously up to its first wait.
+        await nextTurn();
         const result = await this.#o.invoker.invoke(fn, { trigger: { string: w.input } });
         completion = historyEvent(EventType.TaskCompleted, nowIso(), {
           TaskScheduledId: w.taskId,

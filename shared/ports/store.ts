@@ -114,9 +114,9 @@ export interface TaskRepository {
   /**
    * The maintained counters (shared/domain/counters.ts) whose key starts with one of `prefixes` (all when omitted),
    * hour and day series only within `window` (whole when omitted): the dashboard's figures, read without touching
-   * a task.
+   * a task. Read-only: an adapter may hand the same (frozen) answer to every caller until the counters change.
    */
-  counterValues(projectId: string, read?: CounterRead): Promise<CounterDelta>;
+  counterValues(projectId: string, read?: CounterRead): Promise<Readonly<CounterDelta>>;
   /** Rebuilds the project's counters from its tasks and stores them (the reconcile timer's repair). */
   recountCounters(projectId: string): Promise<Recount>;
   /**

@@ -6,6 +6,7 @@ import type { Project } from '../domain/project';
 import type { Task } from '../domain/task';
 import type { BlobGateway } from '../ports/blobGateway';
 import { ConflictError, type Store } from '../ports/store';
+import { nextTurn } from '../util/eventLoopTurns';
 import { tasksAssignedTo, updateBatch } from './batchRecords';
 
 export interface BatchServiceDeps {
@@ -39,6 +40,9 @@ export interface ExpireResult {
 
 /** How long image read URLs handed to labelers stay valid. */
 export const imageUrlMinutes = 60;
+
+/** Tasks read and signed per slice of a batch view (see `view`). */
+const viewSlice = 25;
 
 /**
  * Labelers' batches: allocation (called by the labeler-session orchestration's activity), lookup, the labeler's
@@ -200,12 +204,18 @@ export class BatchService {
 
   async view(project: Project, batch: Batch): Promise<BatchView> {
     const at = { connectionSetting: project.dataset.connectionSetting, container: project.dataset.container };
-    const tasks = await Promise.all(batch.taskIds.map((id) => this.#d.store.tasks.get(project.id, id)));
     const finished = new Set(batch.finishedTaskIds);
-    const items = await Promise.all(
-      tasks
-        .filter((t): t is NonNullable<typeof t> => t !== undefined)
-        .map(async ({ value: t }) => ({
+    const items: BatchView['tasks'] = [];
+    // In slices with a turn of the event loop between them: reading 75 tasks and signing their URLs is several
+    // milliseconds of synchronous work on SQLite, and twenty labelers starting a shift ask at once.
+    for (let from = 0; from < batch.taskIds.length; from += viewSlice) {
+      if (from > 0) await nextTurn();
+      const slice = batch.taskIds.slice(from, from + viewSlice);
+      const tasks = await Promise.all(slice.map((id) => this.#d.store.tasks.get(project.id, id)));
+      for (const found of tasks) {
+        if (!found) continue;
+        const t = found.value;
+        items.push({
           taskId: t.id,
           imageUrl: await this.#d.blobs.readUrl(at, t.blobPath, imageUrlMinutes),
           width: t.width,
@@ -213,8 +223,9 @@ export class BatchService {
           state: t.state,
           ...(t.prelabel ? { prelabel: t.prelabel } : {}),
           ...(t.annotation ? { annotation: t.annotation } : {}),
-        })),
-    );
+        });
+      }
+    }
     return {
       batchId: batch.id,
       state: batch.state,
