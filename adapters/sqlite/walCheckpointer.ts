@@ -27,28 +27,36 @@ export class WalCheckpointer {
   #exited = false;
   #stopped: Promise<void> | undefined;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker, db: Database.Database, file: string) {
     this.#worker = worker;
-    worker.once('exit', () => (this.#exited = true));
+    worker.on('message', (m: { kind?: string; message?: string }) => {
+      if (m.kind === 'error') console.warn(`WAL checkpoint of ${file} failed (retried): ${m.message}`);
+    });
+    worker.on('error', (error) => console.warn(`WAL checkpointer of ${file} failed: ${String(error)}`));
+    worker.once('exit', () => {
+      this.#exited = true;
+      // Gone without being stopped: the app's connection checkpoints again as SQLite does by default, rather than
+      // letting the WAL grow to the backstop and then copying 16,384 pages inside one request.
+      if (!this.#stopped && db.open) db.pragma('wal_autocheckpoint = 1000');
+    });
+    // The thread must never keep the process alive (stop() holds it while it ends).
+    worker.unref();
   }
 
   /** Starts checkpointing `file`, which `db` (the app's connection, in WAL mode) has open. */
   static start(db: Database.Database, file: string, intervalMs = defaultIntervalMs): WalCheckpointer {
     db.pragma(`wal_autocheckpoint = ${backstopPages}`);
-    const worker = startWorker(__dirname, 'walCheckpointWorker', { file, intervalMs });
-    // A checkpoint that failed is retried on the next tick; the thread must never keep the process alive.
-    worker.on('message', () => undefined);
-    worker.on('error', () => undefined);
-    worker.unref();
-    return new WalCheckpointer(worker);
+    return new WalCheckpointer(startWorker(__dirname, 'walCheckpointWorker', { file, intervalMs }), db, file);
   }
 
   /** Ends the thread after a last checkpoint; call before closing the app's connection. */
   stop(): Promise<void> {
     this.#stopped ??= new Promise<void>((resolve) => {
       if (this.#exited) return resolve();
+      // Referenced while it ends: an unreferenced worker would let the process exit with this promise pending, and
+      // the caller's close (and whatever follows it at shutdown) would never run.
+      this.#worker.ref();
       const timeout = setTimeout(() => void this.#worker.terminate().then(() => resolve()), 5_000);
-      timeout.unref();
       this.#worker.once('exit', () => {
         clearTimeout(timeout);
         resolve();

@@ -312,6 +312,7 @@ export class DurableEngine {
         // Activities dispatched together (a fan-out, twenty allocations) start one per loop iteration, as
         // deliveries from the real host arrive: each runs synchronously up to its first wait.
         await nextTurn();
+        if (this.#stopped) return; // stopping meanwhile: left as a work item, run after the restart
         const result = await this.#o.invoker.invoke(fn, { trigger: { string: w.input } });
         completion = historyEvent(EventType.TaskCompleted, nowIso(), {
           TaskScheduledId: w.taskId,
