@@ -36,7 +36,7 @@ import { counterNameRanges, rangesQuery } from './counterRanges';
  */
 const recountChunk = 250;
 
-/** Tasks claimed per transaction (about 7 ms of work each; see `claim`). */
+/** Tasks claimed per transaction (3–7 ms of work each, idle to under load; see `claim`). */
 const claimChunk = 25;
 
 interface QueuedMutation {
@@ -325,9 +325,9 @@ export class SqliteTasks implements TaskRepository {
   }
 
   /**
-   * Claims in transactions of `claimChunk` tasks with a yield to the event loop between them: a 75-task claim is
-   * ~20 ms of synchronous work, and when a shift starts twenty labelers ask at once, which held every other request
-   * (a submission, the dashboard) up behind ~400 ms of claims. Each task still moves once, in its transaction; an
+   * Claims in transactions of `claimChunk` tasks with a turn of the event loop between them: a 75-task claim is
+   * 8–20 ms of synchronous work (idle to under load), and when a shift starts twenty labelers ask at once, which
+   * held every other request (a submission, the dashboard) up behind hundreds of milliseconds of claims. Each task still moves once, in its transaction; an
    * allocation cut short is finished by its re-run, which adopts what this one claimed (BatchService.allocate).
    */
   async claim(projectId: string, request: ClaimRequest): Promise<Task[]> {

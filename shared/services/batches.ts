@@ -206,8 +206,8 @@ export class BatchService {
     const at = { connectionSetting: project.dataset.connectionSetting, container: project.dataset.container };
     const finished = new Set(batch.finishedTaskIds);
     // All reads at once (one round of point reads on Cosmos DB), then the URLs signed in slices with a turn of the
-    // event loop between them: on SQLite the reads and 75 signatures are several milliseconds of synchronous work,
-    // and twenty labelers starting a shift ask at once.
+    // event loop between them: twenty labelers starting a shift ask at once, and each view is 75 signatures on top
+    // of (on SQLite) 75 synchronous reads.
     const tasks = await Promise.all(batch.taskIds.map((id) => this.#d.store.tasks.get(project.id, id)));
     const items: BatchView['tasks'] = [];
     for (const [i, found] of tasks.entries()) {
