@@ -91,9 +91,17 @@ beforeAll(async () => {
   await container.getBlobClient(removed).delete();
   expected.delete(removed);
   await container.getBlockBlobClient('notes.txt').upload('not an image', 12);
-  await waitFor('the removed and rejected tasks', 60_000, async () => {
+  let seen: unknown;
+  await waitFor('the removed and rejected tasks', 120_000, async () => {
     const c = await counters(api, projectId);
+    seen = c.byState;
     return c.byState.removed === 1 && c.byState.rejected === 1 ? c : undefined;
+  }).catch((err: Error) => {
+    // Both arrive as Event Grid events from devhost's blob watcher: what it logged (warnings and errors) says which
+    // step did not happen.
+    throw new Error(
+      `${err.message}; tasks by state ${JSON.stringify(seen)}; devhost:\n${env.host.output().slice(-6000)}`,
+    );
   });
 }, 240_000);
 

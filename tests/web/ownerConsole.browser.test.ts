@@ -45,6 +45,8 @@ async function signIn(on: Page, token: string): Promise<void> {
   await on.getByLabel('Token').fill(token);
   await on.getByRole('button', { name: 'Sign in' }).click();
   await on.getByRole('heading', { name: 'My projects' }).waitFor();
+  // The heading is there before /api/me answers: signed in means the header shows the user (its Sign out link).
+  await on.getByRole('link', { name: 'Sign out' }).waitFor();
 }
 
 beforeAll(async () => {

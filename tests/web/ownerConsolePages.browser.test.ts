@@ -109,7 +109,10 @@ beforeAll(async () => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByLabel('Token').fill(admin.token);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // The heading is there before /api/me answers; the keys of an admin (`g c`) exist only once it has: wait for the
+  // signed-in header (its Sign out link), or the first keys can arrive first on a busy machine.
   await page.getByRole('heading', { name: 'My projects' }).waitFor();
+  await page.getByRole('link', { name: 'Sign out' }).waitFor();
 }, 240_000);
 
 afterEach(async (ctx) => {
