@@ -36,6 +36,8 @@ export class ContainerGoneError extends Error {}
 /** Below the 5,000 maximum: Azurite's cost is per blob anyway, and parsing a page blocks devhost's event loop. */
 const PAGE_SIZE = 1000;
 const SAS_LIFETIME_MS = 60 * 60_000;
+/** A listing page of 1,000 blobs takes Azurite ~80 ms; this is for an answer that never comes. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export function parseConnectionString(connectionString: string): StorageAccount {
   const parts = new Map<string, string>();
@@ -118,11 +120,18 @@ function parseBlob(blobXml: string): ListedBlob {
  */
 export class BlobLister {
   readonly #account: StorageAccount;
+  readonly #requestTimeoutMs: number;
   #sas = '';
   #sasRenewAt = 0;
 
-  constructor(account: StorageAccount) {
+  /**
+   * `requestTimeoutMs` bounds each request: a pass waits on its requests with no timer armed, so one answer that
+   * never comes (a stalled Azurite) would hold every later event until fetch's own 5-minute limits; timed out, the
+   * pass fails and the next one runs a second later.
+   */
+  constructor(account: StorageAccount, options: { requestTimeoutMs?: number } = {}) {
     this.#account = account;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
   #sasQuery(): string {
@@ -143,7 +152,10 @@ export class BlobLister {
   }
 
   async #get(url: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
-    const res = await fetch(`${url}&${this.#sasQuery()}`, { signal });
+    const timeout = AbortSignal.timeout(this.#requestTimeoutMs);
+    const res = await fetch(`${url}&${this.#sasQuery()}`, {
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
     return { status: res.status, text: await res.text() };
   }
 
