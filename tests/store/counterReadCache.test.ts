@@ -10,8 +10,9 @@ import type { CounterRead } from '../../shared/ports/store';
 import { blobCreated, facts, labeledBy, now, skippedBy } from './storeFixtures';
 
 // The SQLite adapter serves a repeated counters read (the polled dashboard) from its last answer until something
-// could have changed it. Whatever happens in between — writes of this store, claims, a recount, another connection
-// writing the file — a read must answer exactly what the table holds.
+// could have changed it, and after its own writes reads again only the names they wrote. Whatever happens in between
+// — writes of this store, claims, a recount, writes rolled back, another connection writing the file — a read must
+// answer exactly what the table holds.
 const reads: CounterRead[] = [
   {},
   { prefixes: ['byState.'] },
@@ -29,6 +30,7 @@ type Op =
   | { kind: 'claim'; n: number }
   | { kind: 'external' }
   | { kind: 'recount' }
+  | { kind: 'rolledBack'; n: number }
   | { kind: 'read'; r: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -38,6 +40,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('claim' as const), n: fc.integer({ min: 1, max: 3 }) }),
   fc.constant({ kind: 'external' as const }),
   fc.constant({ kind: 'recount' as const }),
+  fc.record({ kind: fc.constant('rolledBack' as const), n: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ kind: fc.constant('read' as const), r: fc.nat(reads.length - 1) }),
 );
 
@@ -90,6 +93,16 @@ describe('repeated counter reads on SQLite', () => {
                    ON CONFLICT (project_id, name) DO UPDATE SET value = value + 1`,
                 )
                 .run();
+            } else if (o.kind === 'rolledBack') {
+              // Writes whose transaction then fails: their counters were bumped and rolled back.
+              const items = Array.from({ length: o.n }, () => blobCreated('p', facts(`gone-${Math.random()}.jpg`, 1)));
+              const failing = {
+                taskId: 'failing',
+                mutation: () => {
+                  throw new Error('refused');
+                },
+              };
+              await expect(store.tasks.mutateMany('p', [...items, failing])).rejects.toThrow('refused');
             } else if (o.kind === 'recount') {
               await store.tasks.recountCounters('p');
             } else if (o.kind === 'read') {
