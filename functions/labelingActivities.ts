@@ -10,6 +10,7 @@ import {
   type TrainingEvaluation,
 } from '../shared/workflows/labeling';
 import type { InputOf } from '../shared/workflows/contract';
+import { batchRequestKey, batchesStored } from './http/batchRequest';
 import { registerActivity } from './workflow/registerActivity';
 
 /** Activities of the labeler-session and ML Assist orchestrations: thin calls into the services. */
@@ -18,6 +19,8 @@ const batches = () => new BatchService(services());
 
 export async function allocateBatchActivity(input: InputOf<typeof allocateBatch>): Promise<AllocatedBatch> {
   const batch = await batches().allocate(input.projectId, input.labelerId, input.requestId);
+  // The request waiting for this batch in this process reads it now rather than at its next status poll.
+  batchesStored.fire(batchRequestKey(input.projectId, input.labelerId, input.requestId));
   const live = batch.state === 'live' && batch.labelerId === input.labelerId;
   return { batchId: batch.id, taskCount: live ? batch.taskIds.length : 0, leaseExpiresAt: batch.leaseExpiresAt };
 }

@@ -4,6 +4,7 @@ import { labelerSessionId } from '../../shared/domain/labelingIds';
 import type { Batch } from '../../shared/domain/labelingRecords';
 import type { BatchService } from '../../shared/services/batches';
 import type { LabelerSessionStatus } from '../../shared/workflows/labeling';
+import { Wakeups } from '../../shared/util/wakeups';
 import { requestBatch } from './labelingSignals';
 
 /** How long `POST …/batches` waits on the labeler's session before answering 202 with a status URL. */
@@ -11,12 +12,22 @@ const waitMs = 8_000;
 /** A request the session has not picked up by then is raised again, through the path that restarts a dead session. */
 const reraiseAfterMs = 1_500;
 /**
- * Backoff between looks at the session's status: the first looks come soon (a typical allocation takes tens of
- * milliseconds), then grow by half each time, so a slow request costs about twenty status reads over its 8 s.
+ * Backoff between looks at the session's status. A request whose batch is allocated in this process (always on
+ * devhost, often on Azure) is woken as soon as the batch is stored (`batchesStored`), so the polls are the fallback
+ * for an allocation that ran on another instance: 50, 150, 350, 750 ms…, about fifteen status reads over the 8 s.
+ * They used to start at 25 ms and grow by half: twenty labelers starting a shift at once made ~160 status reads in
+ * the first second, served by devhost on the same event loop as everything else.
  */
-const firstPollMs = 25;
-const pollGrowth = 1.5;
+const firstPollMs = 50;
+const pollGrowth = 2;
 const maxPollMs = 500;
+
+/** Fired by the allocation activity once a request's batch is stored (see labelingActivities.ts). */
+export const batchesStored = new Wakeups();
+
+export function batchRequestKey(projectId: string, labelerId: string, requestId: string): string {
+  return JSON.stringify([projectId, labelerId, requestId]);
+}
 
 /**
  * The labeler's batch: the live one if there is one, else a new one allocated by their session orchestration.
@@ -35,21 +46,44 @@ export async function obtainBatch(
 ): Promise<Batch | undefined> {
   const existing = await service.find(projectId, labelerId, requestId);
   if (existing) return existing;
-  await requestBatch(client, projectId, labelerId, requestId);
-  const started = Date.now();
-  let reraised = false;
-  for (let pause = firstPollMs; Date.now() - started < waitMs; pause = Math.min(maxPollMs, pause * pollGrowth)) {
-    await sleep(pause);
-    const status = await sessionStatus(client, projectId, labelerId);
-    if (status.customStatus?.requestId === requestId && status.customStatus.batchId) {
-      return service.find(projectId, labelerId, requestId);
+  // Registered before the request is raised, so an allocation that finishes at once still wakes it.
+  const stored = batchesStored.expect(batchRequestKey(projectId, labelerId, requestId));
+  try {
+    await requestBatch(client, projectId, labelerId, requestId);
+    const started = Date.now();
+    let reraised = false;
+    let woken = false;
+    for (let pause = firstPollMs; Date.now() - started < waitMs; pause = Math.min(maxPollMs, pause * pollGrowth)) {
+      if (!woken) woken = await wokenWithin(stored.fired, pause);
+      else await sleep(pause);
+      if (woken) {
+        const batch = await service.find(projectId, labelerId, requestId);
+        if (batch) return batch;
+      }
+      const status = await sessionStatus(client, projectId, labelerId);
+      if (status.customStatus?.requestId === requestId && status.customStatus.batchId) {
+        return service.find(projectId, labelerId, requestId);
+      }
+      if (!reraised && Date.now() - started > reraiseAfterMs) {
+        reraised = true;
+        await requestBatch(client, projectId, labelerId, requestId, true);
+      }
     }
-    if (!reraised && Date.now() - started > reraiseAfterMs) {
-      reraised = true;
-      await requestBatch(client, projectId, labelerId, requestId, true);
-    }
+    return undefined;
+  } finally {
+    stored.cancel();
   }
-  return undefined;
+}
+
+/** Whether `fired` settles within `ms` (the timer is cleared either way). */
+async function wokenWithin(fired: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([fired.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface SessionStatus {
