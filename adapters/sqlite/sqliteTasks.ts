@@ -265,7 +265,8 @@ export class SqliteTasks implements TaskRepository {
     const cached = this.#counterCache.get(projectId);
     if (cacheable && cached?.ranges === key && cached.dataVersion === dataVersion) {
       if (cached.revision === revision) return cached.values;
-      if (cached.changed) return this.#patched(projectId, cached, revision);
+      const patched = cached.changed && this.#patched(projectId, cached, revision);
+      if (patched) return patched;
     }
     const query = rangesQuery(ranges ?? [{ from: '' }]);
     let statement = this.#counterReads.get(query.sql);
@@ -288,22 +289,34 @@ export class SqliteTasks implements TaskRepository {
     return values;
   }
 
-  /** The cached answer with the names this connection wrote since read again (a new frozen object: callers keep theirs). */
-  #patched(projectId: string, cached: CachedCounters, revision: number): Readonly<CounterDelta> {
-    const values: CounterDelta = { ...cached.values };
-    for (const name of cached.changed!) {
-      if (cached.nameRanges && !cached.nameRanges.some((r) => name >= r.from && (r.to === undefined || name < r.to))) {
-        continue;
-      }
-      const value = (this.#s.counterValue.get(projectId, name) as number | undefined) ?? 0;
-      if (value !== 0) values[name] = value;
-      else delete values[name];
+  /**
+   * The cached answer with the names this connection wrote since read again (a new frozen object: callers keep
+   * theirs); undefined when another connection committed meanwhile (the caller then reads everything). The re-reads
+   * share one read transaction, checked against `data_version` once its snapshot is taken, so the answer is one
+   * state of the file, as a full read (one statement) is. Names compare in JavaScript's order, which is SQLite's
+   * binary order for these names (ASCII: segments are percent-encoded).
+   */
+  #patched(projectId: string, cached: CachedCounters, revision: number): Readonly<CounterDelta> | undefined {
+    const ranges = cached.nameRanges;
+    const names = [...cached.changed!].filter(
+      (name) => !ranges || ranges.some((r) => name >= r.from && (r.to === undefined || name < r.to)),
+    );
+    if (names.length > 0) {
+      const reread = this.#db.transaction(() => {
+        const read = names.map((name) => (this.#s.counterValue.get(projectId, name) as number | undefined) ?? 0);
+        return this.#s.dataVersion.get() === cached.dataVersion ? read : undefined;
+      })();
+      if (!reread) return undefined;
+      const values: CounterDelta = { ...cached.values };
+      names.forEach((name, i) => {
+        if (reread[i] !== 0) values[name] = reread[i]!;
+        else delete values[name];
+      });
+      cached.values = Object.freeze(values);
     }
-    Object.freeze(values);
-    cached.values = values;
     cached.revision = revision;
     cached.changed = new Set();
-    return values;
+    return cached.values;
   }
 
   /**

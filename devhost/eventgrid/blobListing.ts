@@ -152,11 +152,23 @@ export class BlobLister {
   }
 
   async #get(url: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
-    const timeout = AbortSignal.timeout(this.#requestTimeoutMs);
-    const res = await fetch(`${url}&${this.#sasQuery()}`, {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-    return { status: res.status, text: await res.text() };
+    // One controller per request rather than AbortSignal.any with the pass's signal: on Node 20 every `any` stays
+    // listed on that long-lived signal after the request is done.
+    const request = new AbortController();
+    const stop = () => request.abort(signal?.reason);
+    const timer = setTimeout(
+      () => request.abort(new DOMException(`No answer in ${this.#requestTimeoutMs} ms`, 'TimeoutError')),
+      this.#requestTimeoutMs,
+    );
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      const res = await fetch(`${url}&${this.#sasQuery()}`, { signal: request.signal });
+      return { status: res.status, text: await res.text() };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+    }
   }
 
   async listContainers(signal?: AbortSignal): Promise<string[]> {

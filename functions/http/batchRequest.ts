@@ -44,19 +44,19 @@ export async function obtainBatch(
   labelerId: string,
   requestId: string,
 ): Promise<Batch | undefined> {
-  const existing = await service.find(projectId, labelerId, requestId);
-  if (existing) return existing;
-  // Registered before the request is raised, so an allocation that finishes at once still wakes it.
+  // Registered before anything is read or raised, so an allocation that finishes meanwhile still wakes it.
   const stored = batchesStored.expect(batchRequestKey(projectId, labelerId, requestId));
   try {
+    const existing = await service.find(projectId, labelerId, requestId);
+    if (existing) return existing;
     await requestBatch(client, projectId, labelerId, requestId);
     const started = Date.now();
     let reraised = false;
     let woken = false;
     for (let pause = firstPollMs; Date.now() - started < waitMs; pause = Math.min(maxPollMs, pause * pollGrowth)) {
-      if (!woken) woken = await wokenWithin(stored.fired, pause);
-      else await sleep(pause);
-      if (woken) {
+      if (woken) await sleep(pause);
+      else if ((woken = await wokenWithin(stored.fired, pause))) {
+        // One look at the store per wake-up; after that only the status says when.
         const batch = await service.find(projectId, labelerId, requestId);
         if (batch) return batch;
       }
