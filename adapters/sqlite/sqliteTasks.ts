@@ -45,7 +45,6 @@ const maxPatchedNames = 256;
 interface CachedCounters {
   ranges: string;
   nameRanges: NameRange[] | undefined;
-  revision: number;
   dataVersion: number;
   values: Readonly<CounterDelta>;
   /** Names this connection wrote since `values` was read; undefined when too many to patch. */
@@ -196,7 +195,6 @@ export class SqliteTasks implements TaskRepository {
   }
 
   #bump(projectId: string, delta: CounterDelta): void {
-    this.#revisions.set(projectId, (this.#revisions.get(projectId) ?? 0) + 1);
     const cached = this.#counterCache.get(projectId);
     for (const [name, n] of Object.entries(delta)) {
       this.#s.bumpCounter.run(projectId, name, n);
@@ -245,27 +243,24 @@ export class SqliteTasks implements TaskRepository {
 
   /**
    * The last read of each project's counters, kept up to date cheaply while nothing else could have changed them:
-   * this connection bumps a project's revision with every counter write and notes the names it wrote (also in a
-   * transaction later rolled back: re-reading such a name gives its committed value, so the note is harmless), and
-   * `PRAGMA data_version` changes when any other connection commits. Unchanged, the last answer is returned; after
-   * this connection's writes only the names they touched are read again (a submission touches ~15 of the
-   * dashboard's ~1,200 counters: 1.5–2 ms for the whole read); after another connection's commit, everything.
+   * this connection notes the names of every counter it writes (also in a transaction later rolled back: re-reading
+   * such a name gives its committed value, so the note is harmless), and `PRAGMA data_version` changes when any
+   * other connection commits. With no name noted, the last answer is returned; after this connection's writes only
+   * the names they touched are read again (a submission touches ~15 of the dashboard's ~1,200 counters: 1.5–2 ms for
+   * the whole read); after another connection's commit, or more than `maxPatchedNames` names, everything.
    */
   readonly #counterCache = new Map<string, CachedCounters>();
-  readonly #revisions = new Map<string, number>();
 
   async counterValues(projectId: string, read: CounterRead = {}): Promise<Readonly<CounterDelta>> {
     const ranges = counterNameRanges(read);
     if (ranges?.length === 0) return {};
     const key = JSON.stringify(ranges ?? null);
-    const revision = this.#revisions.get(projectId) ?? 0;
     const dataVersion = this.#s.dataVersion.get() as number;
     // Inside a transaction a read may see writes that are then rolled back: never cache those.
     const cacheable = !this.#db.inTransaction;
     const cached = this.#counterCache.get(projectId);
     if (cacheable && cached?.ranges === key && cached.dataVersion === dataVersion) {
-      if (cached.revision === revision) return cached.values;
-      const patched = cached.changed && this.#patched(projectId, cached, revision);
+      const patched = cached.changed && (cached.changed.size === 0 ? cached.values : this.#patched(projectId, cached));
       if (patched) return patched;
     }
     const query = rangesQuery(ranges ?? [{ from: '' }]);
@@ -281,7 +276,6 @@ export class SqliteTasks implements TaskRepository {
     this.#counterCache.set(projectId, {
       ranges: key,
       nameRanges: ranges,
-      revision,
       dataVersion,
       values,
       changed: new Set(),
@@ -296,7 +290,7 @@ export class SqliteTasks implements TaskRepository {
    * state of the file, as a full read (one statement) is. Names compare in JavaScript's order, which is SQLite's
    * binary order for these names (ASCII: segments are percent-encoded).
    */
-  #patched(projectId: string, cached: CachedCounters, revision: number): Readonly<CounterDelta> | undefined {
+  #patched(projectId: string, cached: CachedCounters): Readonly<CounterDelta> | undefined {
     const ranges = cached.nameRanges;
     const names = [...cached.changed!].filter(
       (name) => !ranges || ranges.some((r) => name >= r.from && (r.to === undefined || name < r.to)),
@@ -314,7 +308,6 @@ export class SqliteTasks implements TaskRepository {
       });
       cached.values = Object.freeze(values);
     }
-    cached.revision = revision;
     cached.changed = new Set();
     return cached.values;
   }
