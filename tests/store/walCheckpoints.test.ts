@@ -48,6 +48,55 @@ describe('the SQLite store with background checkpoints', () => {
     expect(reopened.prepare('SELECT COUNT(*) AS n FROM tasks').get()).toEqual({ n: rounds * perRound });
     reopened.close();
   });
+
+  // One thread serves every file of the process (devhost has the store and the task hub): it keeps checkpointing
+  // the files still open when another is closed, ends with the last, and a store opened after that starts anew.
+  it('checkpoints several files at once, each until it is closed, and again for a store opened afterwards', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wal-'));
+    dirs.push(dir);
+    const files = ['a.db', 'b.db', 'c.db'].map((f) => path.join(dir, f));
+    const [a, b] = files.slice(0, 2).map((f) => new SqliteStore(f, { backgroundCheckpoints: true }));
+    // Small rounds: eight of them stay under the 1,000 pages at which SQLite's own checkpoint on commit (what a
+    // connection falls back to without the thread) would restart the WAL, so every restart here is the thread's.
+    const perRound = 40;
+    const write = async (store: SqliteStore, round: number) =>
+      store.tasks.mutateMany(
+        'p',
+        Array.from({ length: perRound }, (_, i) =>
+          blobCreated('p', facts(`r${round}/img-${i}-${'x'.repeat(200)}.jpg`, round * perRound + i)),
+        ),
+      );
+    const restarted = async (store: SqliteStore, file: string, firstRound: number) => {
+      const before = walRestarts(file);
+      for (let round = firstRound; round < firstRound + 8; round++) {
+        await write(store, round);
+        await sleep(250);
+      }
+      return walRestarts(file) - before;
+    };
+    const [fromA, fromB] = await Promise.all([restarted(a!, files[0]!, 0), restarted(b!, files[1]!, 0)]);
+    expect(fromA).toBeGreaterThanOrEqual(2);
+    expect(fromB).toBeGreaterThanOrEqual(2);
+    await a!.close();
+    expect(existsSync(`${files[0]}-wal`)).toBe(false);
+    // b is still checkpointed after a is gone.
+    expect(await restarted(b!, files[1]!, 8)).toBeGreaterThanOrEqual(2);
+    await b!.close();
+    expect(existsSync(`${files[1]}-wal`)).toBe(false);
+    const c = new SqliteStore(files[2]!, { backgroundCheckpoints: true });
+    expect(await restarted(c, files[2]!, 0)).toBeGreaterThanOrEqual(2);
+    await c.close();
+    expect(existsSync(`${files[2]}-wal`)).toBe(false);
+    for (const [file, n] of [
+      [files[0]!, 8 * perRound],
+      [files[1]!, 16 * perRound],
+      [files[2]!, 8 * perRound],
+    ] as const) {
+      const reopened = new Database(file, { readonly: true });
+      expect(reopened.prepare('SELECT COUNT(*) AS n FROM tasks').get()).toEqual({ n });
+      reopened.close();
+    }
+  });
 });
 
 /** The WAL header's checkpoint sequence number: SQLite increments it each time the WAL is restarted. */
