@@ -87,12 +87,11 @@ export class BlobTrainingFiles implements TrainingFiles {
   }
 
   // Block ids go to storage base64-encoded; the port's ids are plain text of one length per blob.
-  async stageBlock(path: string, blockId: string, body: string): Promise<void> {
+  // Neither form is copied: the SDK writes text and byte views to the socket as they are.
+  async stageBlock(path: string, blockId: string, body: string | Uint8Array): Promise<void> {
     await this.#ensure();
-    const data = Buffer.from(body);
-    await this.#container
-      .getBlockBlobClient(path)
-      .stageBlock(Buffer.from(blockId).toString('base64'), data, data.length);
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    await this.#container.getBlockBlobClient(path).stageBlock(Buffer.from(blockId).toString('base64'), body, length);
   }
 
   async commitBlocks(path: string, blockIds: readonly string[], contentType: string): Promise<void> {

@@ -13,9 +13,10 @@ export interface TrainingFiles {
   delete(path: string): Promise<void>;
   /**
    * Stages one block of a blob written in parts (exports): nothing is visible until `commitBlocks`. Staging the same
-   * id again replaces the block, so a retried writer is harmless. All ids of one blob have the same length.
+   * id again replaces the block, so a retried writer is harmless. All ids of one blob have the same length. Bytes
+   * are sent as they are (the caller keeps them unchanged until the promise settles); text is sent as UTF-8.
    */
-  stageBlock(path: string, blockId: string, body: string): Promise<void>;
+  stageBlock(path: string, blockId: string, body: string | Uint8Array): Promise<void>;
   /** Makes the blob the staged (or already committed) blocks in this order; repeating the same commit is a no-op. */
   commitBlocks(path: string, blockIds: readonly string[], contentType: string): Promise<void>;
   /** A read-only URL for `minutes` (keyless on Azure: a user delegation SAS) and when it stops working. */

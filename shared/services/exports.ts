@@ -2,6 +2,7 @@ import { exportedImage, type SplitName } from '../domain/formats/exportedImage';
 import {
   emptyCounts,
   type ChunkWritten,
+  type ExportCounts,
   type ExportChunk,
   type ExportFile,
   type ExportSpec,
@@ -12,13 +13,17 @@ import {
   blockId,
   blockListFor,
   maxChunks,
+  type ChunkContext,
   type ExportLayoutContext,
+  type FormatWriter,
   type PlacedImage,
+  type WholeFile,
 } from '../domain/formats/streamedDocument';
 import type { Task } from '../domain/task';
 import type { Store } from '../ports/store';
 import type { TrainingFiles } from '../ports/trainingFiles';
 import { mapBounded } from '../util/mapBounded';
+import { TextBlockPool, type TextBlock } from '../util/textBlocks';
 
 export interface ExportDeps {
   store: Store;
@@ -34,6 +39,11 @@ export const exportFolder = (projectId: string, exportId: string) => `${projectI
 const defaultChunkSize = 1_000;
 /** Label files written at once per chunk (YOLO). */
 const fileWrites = 16;
+/**
+ * Images rendered per call of the format's writer: keeps each call's joined text under V8's large-object size
+ * (128 KB), so it dies young instead of landing in the old generation.
+ */
+const renderSlice = 128;
 
 function layoutOf(spec: ExportSpec): ExportLayoutContext {
   const splits: Array<SplitName | undefined> = spec.split ? ['train', 'validation'] : [undefined];
@@ -48,6 +58,38 @@ function layoutOf(spec: ExportSpec): ExportLayoutContext {
 }
 
 /**
+ * Renders a page of the chunk's tasks (`position` is the first one's place in the chunk's listing) into the
+ * chunk's parts, in slices, and adds them to `counts`; returns the page's files of their own (YOLO label files).
+ */
+function renderPage(
+  writer: FormatWriter,
+  spec: ExportSpec,
+  ctx: ChunkContext,
+  page: readonly Task[],
+  position: number,
+  counts: ExportCounts,
+  parts: readonly (readonly TextBlock[])[],
+): WholeFile[] {
+  const files: WholeFile[] = [];
+  for (let start = 0; start < page.length; start += renderSlice) {
+    const placed: PlacedImage[] = [];
+    page.slice(start, start + renderSlice).forEach((task, i) => {
+      const image = exportedImage(task, spec);
+      if (!image) return;
+      placed.push({ image, position: position + start + i });
+      counts.images++;
+      counts.annotations += image.boxes.length;
+      if (image.source === 'prelabeled') counts.prelabeled++;
+      if (image.split) counts[image.split]++;
+    });
+    const output = writer.chunk(placed, ctx);
+    output.parts.forEach((sections, d) => sections.forEach((text, s) => parts[d]![s]!.append(text)));
+    files.push(...output.files);
+  }
+  return files;
+}
+
+/**
  * Streamed exports (see shared/domain/formats/streamedDocument.ts): `plan` cuts the project's tasks into chunks,
  * `writeChunk` stages one chunk's blocks (run in parallel, each safe to repeat), `finish` stages the frames and
  * commits every document. Memory is bounded by one chunk, whatever the project's size.
@@ -55,6 +97,7 @@ function layoutOf(spec: ExportSpec): ExportLayoutContext {
 export class ExportService {
   readonly #deps: ExportDeps;
   readonly #chunkSize: number;
+  readonly #blocks = new TextBlockPool();
 
   constructor(deps: ExportDeps) {
     this.#deps = deps;
@@ -83,18 +126,20 @@ export class ExportService {
   }
 
   /** The chunk's tasks in id order (the store's listing order), through `last` even if tasks were added since. */
-  async *#tasksOf(projectId: string, chunk: ExportChunk): AsyncGenerator<Task> {
+  async *#pagesOf(projectId: string, chunk: ExportChunk): AsyncGenerator<Task[]> {
     let token = chunk.after;
     for (;;) {
       const page = await this.#deps.store.tasks.list(projectId, {
         limit: this.#chunkSize,
         ...(token ? { continuationToken: token } : {}),
       });
-      for (const task of page.items) {
-        if (chunk.last !== undefined && task.id > chunk.last) return;
-        yield task;
-        if (task.id === chunk.last) return;
+      const end = chunk.last === undefined ? -1 : page.items.findIndex((t) => t.id >= chunk.last!);
+      if (end >= 0) {
+        const through = page.items[end]!.id === chunk.last ? end + 1 : end;
+        yield page.items.slice(0, through);
+        return;
       }
+      yield page.items;
       if (!page.continuationToken) return;
       token = page.continuationToken;
     }
@@ -103,37 +148,39 @@ export class ExportService {
   async writeChunk(spec: ExportSpec, chunkIndex: number, chunk: ExportChunk): Promise<ChunkWritten> {
     const writer = exportWriters[spec.format];
     const layout = layoutOf(spec);
-    const counts = emptyCounts();
-    const placed: PlacedImage[] = [];
-    let position = 0;
-    for await (const task of this.#tasksOf(spec.projectId, chunk)) {
-      const image = exportedImage(task, spec);
-      if (image) {
-        placed.push({ image, position });
-        counts.images++;
-        counts.annotations += image.boxes.length;
-        if (image.source === 'prelabeled') counts.prelabeled++;
-        if (image.split) counts[image.split]++;
-      }
-      position++;
-    }
-    const output = writer.chunk(placed, { ...layout, chunkIndex, imageUrl: this.#deps.imageUrl });
+    const ctx = { ...layout, chunkIndex, imageUrl: this.#deps.imageUrl };
     const folder = exportFolder(spec.projectId, spec.exportId);
     const documents = writer.documents(layout);
-    const staged = output.parts.map((sections) => sections.map((text) => text !== ''));
-    await mapBounded(
-      documents.flatMap((doc, d) => output.parts[d]!.map((text, section) => ({ doc, text, section }))),
-      4,
-      async ({ doc, text, section }) => {
-        if (text !== '')
-          await this.#deps.files.stageBlock(`${folder}/${doc.path}`, blockId('part', section, chunkIndex), text);
-      },
-    );
-    await mapBounded(output.files, fileWrites, (f) =>
-      this.#deps.files.write(`${folder}/${f.path}`, f.body, f.contentType),
-    );
-    counts.labelFiles = output.files.length;
-    return { staged, counts };
+    // Per document, per section: this chunk's part, as bytes.
+    const parts = documents.map((doc) => doc.frame.slice(1).map(() => this.#blocks.acquire(doc.separator)));
+    try {
+      const counts = emptyCounts();
+      let position = 0;
+      for await (const page of this.#pagesOf(spec.projectId, chunk)) {
+        // Rendered into bytes before the next await: none of the page's tasks or text is held across one.
+        const files = renderPage(writer, spec, ctx, page, position, counts, parts);
+        position += page.length;
+        await mapBounded(files, fileWrites, (f) =>
+          this.#deps.files.write(`${folder}/${f.path}`, f.body, f.contentType),
+        );
+        counts.labelFiles += files.length;
+      }
+      await mapBounded(
+        documents.flatMap((doc, d) => parts[d]!.map((block, section) => ({ doc, block, section }))),
+        4,
+        async ({ doc, block, section }) => {
+          if (!block.empty)
+            await this.#deps.files.stageBlock(
+              `${folder}/${doc.path}`,
+              blockId('part', section, chunkIndex),
+              block.bytes(),
+            );
+        },
+      );
+      return { staged: parts.map((sections) => sections.map((block) => !block.empty)), counts };
+    } finally {
+      for (const block of parts.flat()) this.#blocks.release(block);
+    }
   }
 
   /** Stages each document's frame and separators and commits it; repeating it writes the same files. */

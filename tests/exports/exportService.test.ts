@@ -219,6 +219,38 @@ describe.each(['sqlite', 'cosmos'] as const)('on the %s store', (adapter) => {
       const coco = validateCoco(files.blobs.get(`${exportFolder(projectId, s.exportId)}/coco.json`)!.body.toString());
       for (const p of late) expect(coco.images.get(p)?.boxes).toEqual([catBox]);
     });
+
+    // A chunk is rendered in slices of images into one block of bytes: a single chunk of hundreds of images (names
+    // with multi-byte characters) says exactly what many small chunks say.
+    it('says the same in one large chunk as in many small ones', async () => {
+      const names = Array.from(
+        { length: 300 },
+        (_, i) => `many/${i % 3 ? 'chat' : 'été-🐈'}-${String(i).padStart(3, '0')}.jpg`,
+      );
+      await store.tasks.mutateMany(
+        projectId,
+        names.map((p, i) => blobCreated(projectId, facts(p, i + 1))),
+      );
+      for (const [i, p] of names.entries()) {
+        if (i % 10 === 9) continue; // some left unlabeled
+        await mutate(p, labeled(i % 7 ? [catBox, { ...edgeDog, x: i }] : []));
+      }
+      const read = async (chunkSize: number, format: 'coco' | 'azureml-jsonl', exportId: string) => {
+        const { chunks, read } = await runExport(spec({ format, exportId }), service(chunkSize));
+        return { chunks: chunks.length, text: read(format === 'coco' ? 'coco.json' : 'data.jsonl')! };
+      };
+      const large = await read(1_000, 'coco', 'xLARGEAAAAAAAAAAAAAAAAA');
+      const small = await read(7, 'coco', 'xSMALLAAAAAAAAAAAAAAAAA');
+      expect([large.chunks, small.chunks]).toEqual([1, Math.ceil(300 / 7)]);
+      const inLarge = validateCoco(large.text);
+      expect(inLarge.images.size).toBe(270);
+      expect(inLarge.images).toEqual(validateCoco(small.text).images);
+      expect(inLarge.images.get('many/été-🐈-000.jpg')).toEqual({ width: 640, height: 480, boxes: [] });
+      const jsonl = await read(1_000, 'azureml-jsonl', 'xJSONLAAAAAAAAAAAAAAAAA');
+      expect(validateAzureMlJsonl(jsonl.text, ['cat', 'dog'])).toEqual(
+        validateAzureMlJsonl((await read(7, 'azureml-jsonl', 'xJSONSAAAAAAAAAAAAAAAAA')).text, ['cat', 'dog']),
+      );
+    });
   });
 
   describe('split exports', () => {

@@ -28,8 +28,9 @@ export class MemoryTrainingFiles implements TrainingFiles {
 
   readonly staged = new Map<string, string>();
 
-  async stageBlock(path: string, blockId: string, body: string): Promise<void> {
-    this.staged.set(`${path}\u0000${blockId}`, body);
+  async stageBlock(path: string, blockId: string, body: string | Uint8Array): Promise<void> {
+    // Decoded now: the caller may reuse the bytes once the promise settles, as the real adapter allows.
+    this.staged.set(`${path}\u0000${blockId}`, typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
   }
 
   async commitBlocks(path: string, blockIds: readonly string[], contentType: string): Promise<void> {
