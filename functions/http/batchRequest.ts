@@ -56,8 +56,11 @@ export async function obtainBatch(
     for (let pause = firstPollMs; Date.now() - started < waitMs; pause = Math.min(maxPollMs, pause * pollGrowth)) {
       if (woken) await sleep(pause);
       else if ((woken = await wokenWithin(stored.fired, pause))) {
-        // One look at the store per wake-up; after that only the status says when.
-        const batch = await service.find(projectId, labelerId, requestId);
+        // One look at the store per wake-up, a point read of the batch allocated for this request (\`find\` would
+        // also list the labeler's assigned tasks to see whether a live batch emptied: 75 tasks read for nothing,
+        // twenty times over when a shift starts). Allocation handing out an earlier live batch instead is seen in
+        // the status below; after this only the status says when.
+        const batch = await service.forRequest(projectId, labelerId, requestId);
         if (batch) return batch;
       }
       const status = await sessionStatus(client, projectId, labelerId);
