@@ -7,17 +7,6 @@ import { allocatingResponse } from './http/allocating';
 import { obtainBatch } from './http/batchRequest';
 import { batchService, labelingContext } from './http/labelingRoute';
 import { problem } from './http/problem';
-import { Bulkhead } from '../shared/util/bulkhead';
-
-/**
- * Batch requests served at once by this process; the others wait their turn (at most 2 s, then they go ahead). When
- * a shift starts, twenty labelers ask within a second: served all at once, their allocations, session steps,
- * status reads and batch views interleaved on the one event loop in iterations of 20–40 ms, and every other request
- * (the dashboard, a submission) waited behind them. Two at a time, measured on devhost with twenty simultaneous
- * first requests (two rounds each): dashboards over 20 ms 27 and 8 → 2 and 1, and the labelers got their batches
- * sooner too (median 1,765 and 1,143 → 757 and 455 ms, last 1,783 and 1,204 → 1,120 and 720 ms).
- */
-const allocations = new Bulkhead(2, 2_000);
 
 /**
  * `POST /api/projects/{projectId}/batches` (labeler, member): returns the caller's live batch or allocates a new one
@@ -37,11 +26,9 @@ export async function requestBatchHandler(request: HttpRequest, context: Invocat
   }
   const service = batchService();
   const requestId = key ?? randomUUID();
-  return allocations.run(async () => {
-    const batch = await obtainBatch(durableClient(context), service, ctx.project.id, ctx.principal.userId, requestId);
-    if (!batch) return allocatingResponse(ctx.project.id, requestId);
-    return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: await service.view(ctx.project, batch) };
-  });
+  const batch = await obtainBatch(durableClient(context), service, ctx.project.id, ctx.principal.userId, requestId);
+  if (!batch) return allocatingResponse(ctx.project.id, requestId);
+  return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: await service.view(ctx.project, batch) };
 }
 
 app.http('requestBatch', {
