@@ -56,7 +56,7 @@ export async function obtainBatch(
     for (let pause = firstPollMs; Date.now() - started < waitMs; pause = Math.min(maxPollMs, pause * pollGrowth)) {
       if (woken) await sleep(pause);
       else if ((woken = await wokenWithin(stored.fired, pause))) {
-        // One look at the store per wake-up, a point read of the batch allocated for this request (\`find\` would
+        // One look at the store per wake-up, a point read of the batch allocated for this request (`find` would
         // also list the labeler's assigned tasks to see whether a live batch emptied: 75 tasks read for nothing,
         // twenty times over when a shift starts). Allocation handing out an earlier live batch instead is seen in
         // the status below; after this only the status says when.
