@@ -73,7 +73,9 @@ export async function ingestBlobEvents(raw: unknown, context: InvocationContext)
     if (outcomes.length === 0) context.debug(`Blob ${change.kind} ${where}: no project includes it`);
     for (const outcome of outcomes) {
       const line = `Blob ${change.kind} ${where}: ${describeOutcome(outcome)}`;
-      if (outcome.state === 'rejected') context.log(line);
+      // Rejects and ignored events (stale, duplicate, the blob already gone) are worth a line: they are rare, and
+      // they are what someone asks about when an image did not show up or did not go away.
+      if (outcome.state === 'rejected' || outcome.outcome === 'ignored') context.log(line);
       else context.debug(line);
     }
   }

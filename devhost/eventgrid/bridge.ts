@@ -46,7 +46,8 @@ function pollMsFromEnv(raw: string | undefined): number {
  * eventGridTrigger functions through devhost's own webhook, with Event Grid's retry and dead-letter semantics.
  * Snapshot and outbox live in `<dataDir>/eventgrid-bridge.db`, so a restart neither loses nor repeats events.
  *
- * Tunables (env): DEVHOST_EVENTGRID_RETRY_MS (retry delays, comma list), DEVHOST_EVENTGRID_POLL_MS (default 250).
+ * Tunables (env): DEVHOST_EVENTGRID_RETRY_MS (retry delays, comma list), DEVHOST_EVENTGRID_POLL_MS (default 250),
+ * DEVHOST_EVENTGRID_TRACE=1 (log every event queued and every delivery: to see which step of a change went missing).
  */
 export class BlobEventBridge {
   readonly #opts: BlobEventBridgeOptions;
@@ -60,6 +61,7 @@ export class BlobEventBridge {
 
   async start(): Promise<void> {
     const { connectionString, dataDir, subscriptions, logger } = this.#opts;
+    const trace = process.env.DEVHOST_EVENTGRID_TRACE === '1';
     const account = parseConnectionString(connectionString);
     const lister = new BlobLister(account);
     const store = new BridgeStore(path.join(dataDir, 'eventgrid-bridge.db'));
@@ -74,6 +76,7 @@ export class BlobEventBridge {
       eventGridKey: this.#opts.eventGridKey,
       retryScheduleMs: retryScheduleFromEnv(process.env.DEVHOST_EVENTGRID_RETRY_MS),
       maxInFlight: MAX_IN_FLIGHT,
+      trace,
       deadLetter: new DeadLetterWriter(connectionString, account.accountName),
       logger,
     });
@@ -89,6 +92,11 @@ export class BlobEventBridge {
         },
         Date.now(),
       );
+      if (trace && publish) {
+        for (const change of diff.changes) {
+          logger.info(`Blob event bridge: ${change.kind} ${diff.container}/${change.name} (${change.api}) queued`);
+        }
+      }
       if (queued) delivery.wake();
     };
     const azuriteDir = path.join(dataDir, 'azurite');

@@ -12,6 +12,8 @@ export interface EventDeliveryOptions {
   /** Delay before retry n (1-based) is entry n-1; the last entry repeats. */
   retryScheduleMs: number[];
   maxInFlight: number;
+  /** Log every successful delivery too (failures are always logged). */
+  trace?: boolean;
   deadLetter: DeadLetterWriter;
   logger: Logger;
 }
@@ -123,6 +125,9 @@ export class EventDelivery {
     if (this.#stopped && result.outcome === 'Aborted') return; // not an attempt: redelivered after restart
     if (result.ok) {
       store.remove(row.seq);
+      if (this.#opts.trace) {
+        logger.info(`Event Grid event ${row.seq} delivered to ${sub.functionName}: ${result.status}`);
+      }
       return;
     }
     const attempted: OutboxRow = {

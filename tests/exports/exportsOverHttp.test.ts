@@ -50,7 +50,8 @@ interface ExportBody {
 }
 
 beforeAll(async () => {
-  env = await startLabelingHost([lena!]);
+  // Traced, so a missing removal or reject says whether the bridge saw the change, delivered it, or the app ignored it.
+  env = await startLabelingHost([lena!], { DEVHOST_EVENTGRID_TRACE: '1' });
   await seedProject(api, env.storage, { id: projectId, images: 10, members: [lena!], batchPolicy: { size: 10 } });
   const batch = await requestBatch(api, projectId, lena!.token, 'exp-batch-1');
   expect(batch.tasks).toHaveLength(10);
@@ -96,11 +97,21 @@ beforeAll(async () => {
     const c = await counters(api, projectId);
     seen = c.byState;
     return c.byState.removed === 1 && c.byState.rejected === 1 ? c : undefined;
-  }).catch((err: Error) => {
-    // Both arrive as Event Grid events from devhost's blob watcher: what it logged (warnings and errors) says which
-    // step did not happen.
+  }).catch(async (err: Error) => {
+    // Both arrive as Event Grid events from devhost's blob watcher: the tasks of the two blobs and what devhost logged
+    // (queued events, deliveries, the app's ignored events, warnings) say which step did not happen.
+    const now = (
+      await api.call<{ items: Array<{ blobPath: string; state: string }> }>(
+        'GET',
+        `projects/${projectId}/tasks?limit=100`,
+        {
+          token: admin.token,
+        },
+      )
+    ).body.items.filter((t) => t.blobPath === removed || t.blobPath === 'notes.txt');
     throw new Error(
-      `${err.message}; tasks by state ${JSON.stringify(seen)}; devhost:\n${env.host.output().slice(-6000)}`,
+      `${err.message}; tasks by state ${JSON.stringify(seen)}; the two tasks ${JSON.stringify(now)}; devhost:\n` +
+        env.host.output().slice(-8000),
     );
   });
 }, 240_000);

@@ -211,3 +211,27 @@ describe('whether training is due (submissions nudge the coordinator only then)'
     expect(await isDue(archived)).toBe(false);
   });
 });
+
+describe('viewing a batch', () => {
+  it('lists every task in batch order with a read URL, reading and signing a slice per turn of the event loop', async () => {
+    await projectWith(80, 75);
+    const batch = await service.allocate('p', 'ann', 'r1');
+    const view = await service.view((await store.projects.get('p'))!.value, batch);
+    expect(view.tasks.map((t) => t.taskId)).toEqual(batch.taskIds);
+    expect(view.tasks.every((t) => t.imageUrl.endsWith('?sas'))).toBe(true);
+    expect(view.remaining).toBe(75);
+  });
+
+  it('a read failing while later slices wait for their turn fails the view, with nothing left unhandled', async () => {
+    await projectWith(80, 75);
+    const batch = await service.allocate('p', 'ann', 'r1');
+    const project = (await store.projects.get('p'))!.value;
+    // A plain replacement, not vi.spyOn: a spy attaches its own handler to every promise it returns, which would
+    // hide exactly the unhandled rejection this test is about.
+    const tasks = store.tasks;
+    const get = tasks.get.bind(tasks);
+    tasks.get = (projectId, taskId) =>
+      taskId === batch.taskIds[0] ? Promise.reject(new Error('store unavailable')) : get(projectId, taskId);
+    await expect(service.view(project, batch)).rejects.toThrow('store unavailable');
+  });
+});
