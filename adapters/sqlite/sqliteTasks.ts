@@ -37,10 +37,11 @@ import { counterNameRanges, rangesQuery, type NameRange } from './counterRanges'
 const recountChunk = 250;
 
 /**
- * Tasks claimed per transaction (1–3 ms of work each, idle to under load; see `claim`). At 25 (3–7 ms) a shift's
- * start, twenty labelers claiming at once, still showed in the dashboard's tail; the extra commits cost little.
+ * Tasks claimed per transaction (3–7 ms of work each, idle to under load; see `claim`). 10 was tried: the dashboard's
+ * tail at a shift's start barely moved (the batch view's reads were the larger slice), while every yield is one more
+ * wait for a turn, and at saturation allocations took 2–4× longer (p50 53–88 → 208–255 ms, `bench:labeling`).
  */
-const claimChunk = 10;
+const claimChunk = 25;
 /** More names written since the last counters read than this, and the next read reads everything again. */
 const maxPatchedNames = 256;
 
