@@ -14,8 +14,13 @@ import { call, continueAsNew, inputOf, payloadOf, waitFor } from './calls';
 /**
  * One labeler's session in one project (instance `labeler-<project>-<hash(user)>`): allocate a batch for the
  * request, hold it until it is finished or released or its lease runs out (the lease is extended by each
- * submission, so the timer re-arms to the latest expiry), return unfinished tasks to the pool, then continue as new
- * and wait for the next request (or serve the one that arrived meanwhile).
+ * submission, so the timer re-arms to the latest expiry), return unfinished tasks to the pool, wait for the next
+ * request (or take the one that arrived meanwhile), then continue as new to serve it.
+ *
+ * The next request is waited for before continue-as-new, not after: continue-as-new drops every event its episode
+ * received and did not consume (DTFx discards the rest of the batch; devhost does the same), and a labeler asks for
+ * the next batch the moment they submit the last image, so that request often lands in the very episode that sees
+ * `batchEnded`. Dropped, it was served only when the endpoint raised it again 1.5 s later.
  *
  * Every `Task.any` holds only tasks created for it. The Functions Durable extension re-creates a timer that is put
  * into a second compound task under a new task id (durable-js#574); its firing would then complete the wrong slot
@@ -47,20 +52,29 @@ export const labelerSession: OrchestrationHandler = function* (context: Orchestr
     leaseExpiresAt: batch.leaseExpiresAt,
   } satisfies LabelerSessionStatus);
 
-  const nextRequestId = batch.taskCount > 0 ? yield* holdBatch(context, projectId, batch, requestId) : undefined;
-  continueAsNew(context, sessionContract, {
-    projectId,
-    labelerId,
-    ...(nextRequestId ? { requestId: nextRequestId } : {}),
-  });
+  const heldUntil = batch.taskCount > 0 ? yield* holdBatch(context, projectId, batch, requestId) : undefined;
+  const nextRequestId = heldUntil ?? (yield* nextRequest(context, requestId));
+  continueAsNew(context, sessionContract, { projectId, labelerId, requestId: nextRequestId });
   return undefined;
 };
 
 /**
+ * The next request other than the one just served (raised again by a slow endpoint, it already has its batch). Only
+ * events are waited for here: the session holds nothing, so there is no timer and the execution may idle for days.
+ */
+function* nextRequest(context: OrchestrationContext, served: string): Generator<Task, string, unknown> {
+  for (;;) {
+    const request = waitFor(context, requestBatch);
+    yield request;
+    const asked = payloadOf(requestBatch, request)?.requestId; // a malformed raise is ignored
+    if (asked && asked !== served) return asked;
+  }
+}
+
+/**
  * Waits until the batch ends (finished or released), its lease runs out, or the labeler asks for another batch
  * (the endpoint only asks when it found no live batch: this one has ended, or allocation returns it again). Returns
- * the request to serve next, if one arrived. Events this execution received but did not wait for are gone after
- * continue-as-new, which is why a new request is carried in the next execution's input.
+ * the request to serve next, if one arrived (it is carried in the next execution's input).
  */
 function* holdBatch(
   context: OrchestrationContext,

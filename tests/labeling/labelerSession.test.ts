@@ -22,12 +22,28 @@ function holding() {
 }
 
 describe('labeler session', () => {
-  it('ends its wait when the batch it holds ends', () => {
+  it('when the batch it holds ends, waits for the next request in the same execution, then continues with it', () => {
     const s = holding();
     s.win(isEvent(batchEnded.name), { batchId: 'b2' });
-    expect(s.current).toBeUndefined();
     expect(s.timers[0]!.cancelled).toBe(true);
-    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann' });
+    // Not continued as new yet: that would drop a request delivered in the same episode as "batch ended".
+    expect(s.continuedWith).toBeUndefined();
+    expect(s.current).toMatchObject({ kind: 'event', name: requestBatch.name });
+    expect(s.timers).toHaveLength(1); // an idle session arms no timer
+    s.answer({ requestId: 'r2' });
+    expect(s.current).toBeUndefined();
+    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann', requestId: 'r2' });
+  });
+
+  it('waiting for the next request, ignores the one it just served raised again, and a malformed one', () => {
+    const s = holding();
+    s.win(isEvent(batchEnded.name), { batchId: 'b2' });
+    s.answer({ requestId: 'r1' });
+    expect(s.current).toMatchObject({ kind: 'event', name: requestBatch.name });
+    s.answer({ wrong: true });
+    expect(s.current).toMatchObject({ kind: 'event', name: requestBatch.name });
+    s.answer({ requestId: 'r3' });
+    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann', requestId: 'r3' });
   });
 
   it('ignores a late "batch ended" about an earlier batch, so the held batch still expires', () => {
@@ -42,7 +58,9 @@ describe('labeler session', () => {
     s.win(isTimer);
     expect(s.current).toMatchObject({ kind: 'activity', name: expireBatch.name, input: { batchId: 'b2' } });
     s.answer({ closed: true });
-    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann' });
+    expect(s.current).toMatchObject({ kind: 'event', name: requestBatch.name });
+    s.answer({ requestId: 'r2' });
+    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann', requestId: 'r2' });
   });
 
   it('re-arms the lease when submissions extended it', () => {
@@ -52,7 +70,7 @@ describe('labeler session', () => {
     expect(s.timers.map((t) => t.at.toISOString())).toEqual([lease, '2026-01-01T01:30:00.000Z']);
     s.win(isTimer);
     s.answer({ closed: true });
-    expect(s.current).toBeUndefined();
+    expect(s.current).toMatchObject({ kind: 'event', name: requestBatch.name });
   });
 
   it('serves a request that arrived while the batch was held in the next execution, instead of dropping it', () => {
@@ -72,7 +90,8 @@ describe('labeler session', () => {
     expect(s.timers.filter((t) => !t.cancelled)).toHaveLength(1);
     s.win(isTimer);
     s.answer({ closed: true });
-    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann' });
+    s.answer({ requestId: 'r4' });
+    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann', requestId: 'r4' });
   });
 
   it('ignores a malformed request event instead of failing', () => {
@@ -87,9 +106,10 @@ describe('labeler session', () => {
     s.answer({ requestId: 'r9' });
     expect(s.current).toMatchObject({ kind: 'activity', input: { requestId: 'r9' } });
     s.answer({ batchId: 'b9', taskCount: 0, leaseExpiresAt: lease });
-    expect(s.current).toBeUndefined();
     expect(s.timers).toEqual([]);
-    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann' });
+    expect(s.current).toMatchObject({ kind: 'event', name: requestBatch.name });
+    s.answer({ requestId: 'r10' });
+    expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann', requestId: 'r10' });
   });
 
   it('an allocation that fails through its retries ends the execution cleanly, ready for the next request', () => {
