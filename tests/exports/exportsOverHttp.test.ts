@@ -100,15 +100,11 @@ beforeAll(async () => {
   }).catch(async (err: Error) => {
     // Both arrive as Event Grid events from devhost's blob watcher: the tasks of the two blobs and what devhost logged
     // (queued events, deliveries, the app's ignored events, warnings) say which step did not happen.
-    const now = (
-      await api.call<{ items: Array<{ blobPath: string; state: string }> }>(
-        'GET',
-        `projects/${projectId}/tasks?limit=100`,
-        {
-          token: admin.token,
-        },
-      )
-    ).body.items.filter((t) => t.blobPath === removed || t.blobPath === 'notes.txt');
+    type Listed = { items: Array<{ blobPath: string; state: string }> };
+    const listed = await api.call<Listed>('GET', `projects/${projectId}/tasks?limit=100`, { token: admin.token });
+    const now = listed.body.items
+      .filter((t) => t.blobPath === removed || t.blobPath === 'notes.txt')
+      .map(({ blobPath, state }) => ({ blobPath, state }));
     throw new Error(
       `${err.message}; tasks by state ${JSON.stringify(seen)}; the two tasks ${JSON.stringify(now)}; devhost:\n` +
         env.host.output().slice(-8000),
