@@ -101,6 +101,10 @@ function* holdBatch(
       return asked;
     }
     const check = yield* call(context, expireBatch, { projectId, batchId: batch.batchId });
+    // A request raised while the check ran went to this round's waiter, the only one open then (durable-js hands an
+    // event to the newest open waiter of its name): take it from there, or it is lost with this round.
+    const askedMeanwhile = request.isCompleted ? payloadOf(requestBatch, request)?.requestId : undefined;
+    if (askedMeanwhile && askedMeanwhile !== requestId) return askedMeanwhile;
     if (check.closed || !check.leaseExpiresAt) return undefined;
     leaseExpiresAt = check.leaseExpiresAt;
   }

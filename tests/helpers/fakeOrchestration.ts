@@ -27,11 +27,17 @@ export interface FakeRun<I> {
   fail(message: string): void;
   /** Lets one task of the yielded `Task.any` win, with `result`. */
   win(pick: (f: Fake) => boolean, result?: unknown): void;
+  /**
+   * Raises an event as durable-js delivers it: to the newest waiter of that name already yielded and still open,
+   * which may be one a finished `Task.any` left behind. The run moves on only if that waiter is what it yields now.
+   */
+  raise(name: string, result: unknown): void;
 }
 
 export function runOrchestrator<I>(handler: OrchestrationHandler, input: I, now = new Date('2026-01-01T00:00:00Z')) {
   const timers: Array<Fake & { kind: 'timer' }> = [];
   const yielded = new Set<Fake>();
+  const eventWaiters: Fake[] = [];
   const state = { continuedWith: undefined as I | undefined, customStatus: undefined as unknown };
   const df = {
     getInput: () => input,
@@ -77,6 +83,7 @@ export function runOrchestrator<I>(handler: OrchestrationHandler, input: I, now 
     for (const part of parts) {
       expect(yielded.has(part), 'a task was put into a second yield or Task.any').toBe(false);
       yielded.add(part);
+      if (part.kind === 'event') eventWaiters.push(part);
     }
   };
   checkFresh();
@@ -116,6 +123,18 @@ export function runOrchestrator<I>(handler: OrchestrationHandler, input: I, now 
       winner.isCompleted = true;
       any.isCompleted = true;
       advance(() => gen.next(winner));
+    },
+    raise(name, result) {
+      const waiter = eventWaiters.findLast((w) => w.kind === 'event' && w.name === name && !w.isCompleted);
+      if (!waiter) throw new Error(`no open waiter for event ${name}`);
+      waiter.result = result;
+      waiter.isCompleted = true;
+      const now = step.done ? undefined : step.value;
+      if (now === waiter) advance(() => gen.next(result));
+      else if (now?.kind === 'any' && now.tasks.includes(waiter)) {
+        now.isCompleted = true;
+        advance(() => gen.next(waiter));
+      }
     },
   };
   return run;

@@ -232,6 +232,15 @@ describe('viewing a batch', () => {
     const get = tasks.get.bind(tasks);
     tasks.get = (projectId, taskId) =>
       taskId === batch.taskIds[0] ? Promise.reject(new Error('store unavailable')) : get(projectId, taskId);
-    await expect(service.view(project, batch)).rejects.toThrow('store unavailable');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expect(service.view(project, batch)).rejects.toThrow('store unavailable');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 });

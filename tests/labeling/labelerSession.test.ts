@@ -63,6 +63,27 @@ describe('labeler session', () => {
     expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann', requestId: 'r2' });
   });
 
+  it('a request raised while the lease check runs is served next, not lost with the round it reached', () => {
+    for (const closed of [true, false]) {
+      const s = holding();
+      s.win(isTimer);
+      expect(s.current).toMatchObject({ kind: 'activity', name: expireBatch.name });
+      // The round's request waiter is the only one open while the activity runs: durable-js hands the event to it.
+      s.raise(requestBatch.name, { requestId: 'r2' });
+      s.answer(closed ? { closed: true } : { closed: false, leaseExpiresAt: '2026-01-01T01:30:00.000Z' });
+      expect(s.current).toBeUndefined();
+      expect(s.continuedWith).toEqual({ projectId: 'p', labelerId: 'ann', requestId: 'r2' });
+    }
+  });
+
+  it('a request raised again while the lease check runs changes nothing', () => {
+    const s = holding();
+    s.win(isTimer);
+    s.raise(requestBatch.name, { requestId: 'r1' });
+    s.answer({ closed: false, leaseExpiresAt: '2026-01-01T01:30:00.000Z' });
+    expect(s.current).toMatchObject({ kind: 'any' });
+  });
+
   it('re-arms the lease when submissions extended it', () => {
     const s = holding();
     s.win(isTimer);
