@@ -71,6 +71,19 @@ const focusedText = () => page.evaluate<string>("document.activeElement?.textCon
 const focusedId = () => page.evaluate<string | undefined>('document.activeElement?.id');
 /** Moves focus out of whatever field has it, as a keyboard user does with Tab towards a button. */
 const leaveField = () => page.evaluate('document.activeElement?.blur()');
+/**
+ * Run in the page (a string: the tests' TypeScript has no DOM types). Notes in `window.bothShown` whether the label
+ * "hexagon" is ever listed as saved while its "New label 1" row is still on the form.
+ */
+const watchBothShown = `(() => {
+  window.bothShown = false;
+  const check = () => {
+    const listed = [...document.querySelectorAll('.label-list li')].some((li) => li.textContent === 'hexagon');
+    const toAdd = [...document.querySelectorAll('label')].some((l) => l.textContent === 'New label 1 name');
+    if (listed && toAdd) window.bothShown = true;
+  };
+  new MutationObserver(check).observe(document.body, { subtree: true, childList: true, characterData: true });
+})()`;
 
 /** A COCO dataset of these images, one box each (of its label), in pixels inside the image. */
 function cocoOf(items: Array<Pick<TaskBody, 'blobPath' | 'width' | 'height'> & { label: string }>) {
@@ -212,6 +225,8 @@ describe('the console pages, keyboard first', () => {
     await page.getByLabel('New label 1 name').fill('hexagon');
     await page.getByLabel('New label 1 colour').fill('#aa2200');
     await page.getByLabel('Images per batch (with two or more labelers)').fill('50');
+    // Watch every DOM change from here on: the saved label must never be shown as saved and still to add at once.
+    await page.evaluate(watchBothShown);
     // Enter in a field saves.
     await page.getByLabel('Gate: lowest mean IoU of prelabels (0–1)').fill('0.7');
     await page.keyboard.press('Enter');
@@ -226,6 +241,7 @@ describe('the console pages, keyboard first', () => {
     // The form shows the saved project: the new label is one of its labels, no longer a row to add.
     await page.getByRole('listitem').filter({ hasText: 'hexagon' }).waitFor();
     expect(await page.getByLabel('New label 1 name').count()).toBe(0);
+    expect(await page.evaluate('window.bothShown')).toBe(false);
 
     await page.getByLabel('Gate: lowest precision of prelabels (0–1)').fill('1.5');
     await page.getByRole('button', { name: 'Save settings' }).click();

@@ -1,5 +1,5 @@
 import { Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, projectPath } from '../api';
 import { Modal } from '../keyboard/Modal';
 import { useShortcuts } from '../keyboard/ShortcutScope';
@@ -19,14 +19,17 @@ export function SettingsPage(props: { projectId: string }) {
   // Read once (and after each action): a poll must not reset what the owner is typing.
   const project = usePolling<AdminProject>(base, 60_000, () => false);
   const p = project.data;
-  const [form, setForm] = useState<Form | undefined>(undefined);
+  // The form is the project as last read (the first read, after a save, `r`) with the owner's edits on top, derived
+  // in the same render as the rest of the page: set from an effect, it lagged one render behind a new read, which
+  // then showed a label just saved both in the list and as a row still to add.
+  const [edit, setEdit] = useState<{ source: AdminProject; form: Form } | undefined>(undefined);
+  const form = p && (edit?.source === p ? edit.form : formOf(p));
+  const setForm = (next: Form) => p && setEdit({ source: p, form: next });
   const [done, setDone] = useState<string | undefined>(undefined);
   const [refused, setRefused] = useState<string | undefined>(undefined);
   const [confirmArchive, setConfirmArchive] = useState(false);
   const [busy, setBusy] = useState(false);
   const problems = useFieldProblems();
-  // Each read (the first, after a save, `r`) shows the project as it now is.
-  useEffect(() => p && setForm(formOf(p)), [p]);
 
   const act = async (what: string, method: string, path: string, body?: ProjectPatch, ifMatch?: string) => {
     setBusy(true);
