@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LabelClass, Project, ProjectCreate, ProjectStatus, ProjectUpdate } from '../domain/project';
 import { ConflictError, type ProjectRepository, type Versioned } from '../ports/store';
+import { noteProjectsChanged } from './projectDirectory';
 
 /** One invalid field of a request that passed the schema but breaks a rule that needs the stored project. */
 export interface FieldIssue {
@@ -83,15 +84,21 @@ export class ProjectService {
 
     if (spec.id !== undefined) {
       const { created, stored: project } = await this.#repo.insert(build(spec.id));
-      if (created) return { kind: 'created', project };
+      if (created) return this.#changed({ kind: 'created', project });
       return project.value.specDigest === digest ? { kind: 'existing', project } : { kind: 'idTaken', project };
     }
     for (let attempt = 0; ; attempt++) {
       const { created, stored: project } = await this.#repo.insert(build(generatedId(spec.name, this.#randomSuffix())));
-      if (created) return { kind: 'created', project };
+      if (created) return this.#changed({ kind: 'created', project });
       // 36^6 suffixes per name: a collision is rare, several in a row mean the random source is broken.
       if (attempt >= maxAttempts) throw new Error(`Could not find a free project id for '${spec.name}'.`);
     }
+  }
+
+  /** After a write: this process's blob-event routing must not go on matching against the list from before it. */
+  #changed<T>(outcome: T): T {
+    noteProjectsChanged();
+    return outcome;
   }
 
   get(id: string): Promise<Versioned<Project> | undefined> {
@@ -120,7 +127,7 @@ export class ProjectService {
       if (sameProject(applied.project, current.value)) return { kind: 'unchanged', project: current };
       const next = { ...applied.project, updatedAt: this.#now().toISOString() };
       try {
-        return { kind: 'updated', project: await this.#repo.replace(next, current.etag) };
+        return this.#changed({ kind: 'updated', project: await this.#repo.replace(next, current.etag) });
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         if (options.ifMatch !== undefined) {
@@ -140,11 +147,11 @@ export class ProjectService {
       if (current.value.status === 'archived') return { kind: 'archived', project: current, alreadyArchived: true };
       const next: Project = { ...current.value, status: 'archived', updatedAt: this.#now().toISOString() };
       try {
-        return {
+        return this.#changed({
           kind: 'archived',
           project: await this.#repo.replace(next, current.etag),
           alreadyArchived: false,
-        };
+        });
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
       }

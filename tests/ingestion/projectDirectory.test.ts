@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteStore } from '../../adapters/sqlite/sqliteStore';
+import { projectCreateSchema } from '../../shared/domain/project';
 import { ProjectDirectory } from '../../shared/services/projectDirectory';
+import { ProjectService } from '../../shared/services/projects';
 import { createProject } from './harness';
 
 describe('ProjectDirectory (the cached project list ingestion matches blobs against)', () => {
@@ -49,5 +51,21 @@ describe('ProjectDirectory (the cached project list ingestion matches blobs agai
     now += 400;
     expect(await ids('new-container', 'a.jpg')).toEqual(['fresh']);
     expect(await ids('ccc', 'a.jpg')).toEqual(['all-of-c', 'fresh-c']); // the re-read list serves everyone
+  });
+
+  it('sees at once what the project service of this process wrote: a new project, and one archived', async () => {
+    const projects = new ProjectService(store.projects);
+    expect(await ids('new-container', 'a.jpg')).toEqual([]);
+    const spec = { name: 'Fresh', type: 'objectDetection', labels: [{ name: 'cat' }] };
+    const created = await projects.create(
+      projectCreateSchema.parse({ ...spec, id: 'fresh', dataset: { container: 'new-container' } }),
+      'test',
+    );
+    expect(created.kind).toBe('created');
+    // The clock has not moved: without the note, the list read before the project existed would still be used.
+    expect(await ids('new-container', 'a.jpg')).toEqual(['fresh']);
+    expect(await ids('ccc', 'val/1.jpg')).toEqual(['all-of-c', 'c-val']);
+    await projects.archive('c-val');
+    expect(await ids('ccc', 'val/1.jpg')).toEqual(['all-of-c']);
   });
 });
